@@ -1,0 +1,1 @@
+"""The course build: lessons in sources/ → decks, handouts and notebooks in build/."""

@@ -1,0 +1,165 @@
+"""Version stamps and the archive: what was built, and moving an outgoing version into legacy/."""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from .files import write_atomic
+from .lesson import Lesson, LessonError, header_line
+
+MANIFEST = ".built.json"
+SOURCE_COPY = ".source.py"
+TOOL_ROOT = Path(__file__).resolve().parent
+TOOL_INPUTS = ("pyproject.toml", "package-lock.json")
+
+
+class ArchiveError(LessonError):
+    """Archiving would lose or overwrite a version; nothing was moved."""
+
+
+def version_tuple(version: str) -> tuple[int, int]:
+    """`1.10` → (1, 10), so that 1.10 sorts after 1.9."""
+    major, minor = version.split(".")
+    return int(major), int(minor)
+
+
+def tool_fingerprint() -> str:
+    """A hash of the build tool itself: a change to it rebuilds every lesson."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in TOOL_ROOT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    for path in files + [TOOL_ROOT.parent / name for name in TOOL_INPUTS]:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_manifest(out_dir: Path) -> dict | None:
+    """What was last built into `out_dir`, or None when nothing (readable) was."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        version_tuple(manifest["version"])
+        return manifest
+    except Exception:
+        return None
+
+
+def is_up_to_date(lesson: Lesson, out_dir: Path) -> bool:
+    """True when the artifacts in `out_dir` were built from this very source by this tool."""
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        return False
+    return (
+        manifest.get("source_sha") == _sha(lesson.info.path.read_bytes())
+        and manifest.get("tool") == tool_fingerprint()
+        and all((out_dir / name).is_file() for name in manifest.get("artifacts", []))
+    )
+
+
+def publish(staging: Path, out_dir: Path, lesson: Lesson) -> list[str]:
+    """Move freshly built artifacts into place, then record them; returns their names."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
+    for name in names:
+        os.replace(staging / name, out_dir / name)
+    source = lesson.info.path.read_bytes()
+    write_atomic(out_dir / SOURCE_COPY, source)
+    manifest = {
+        "lesson": lesson.info.name,
+        "title": lesson.info.title,
+        "version": lesson.info.version,
+        "date": lesson.info.date,
+        "summary": list(lesson.info.summary),
+        "artifacts": names,
+        "source_sha": _sha(source),
+        "tool": tool_fingerprint(),
+    }
+    write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")  # last: marks success
+    return names
+
+
+def archive_outgoing(lesson: Lesson, root: Path, progress: Callable[[str, str], None]) -> None:
+    """Move the artifacts of an older built version into legacy/NN_slug/vX.Y/, append-only."""
+    info = lesson.info
+    out_dir = root / "build" / info.name
+    manifest = read_manifest(out_dir)
+    if manifest is None or manifest["version"] == info.version:
+        return  # nothing built yet, or a draft of the same version
+    old = manifest["version"]
+    _refuse_downgrade(lesson, old)
+    files = [out_dir / name for name in manifest["artifacts"]]
+    files.append(out_dir / SOURCE_COPY)
+    target = root / "legacy" / info.name / f"v{old}"
+    _copy_into_legacy(lesson, files, target, old)
+    for path in files + [out_dir / MANIFEST]:
+        path.unlink(missing_ok=True)
+    progress(info.name, f"archived v{old} → {target.relative_to(root)}")
+
+
+def archived_versions(root: Path, name: str) -> list[str]:
+    """The versions of one lesson kept in legacy/, oldest first."""
+    folder = root / "legacy" / name
+    if not folder.is_dir():
+        return []
+    found = [p.name[1:] for p in folder.iterdir() if p.is_dir() and p.name.startswith("v")]
+    return sorted((v for v in found if _is_version(v)), key=version_tuple)
+
+
+def _refuse_downgrade(lesson: Lesson, old: str) -> None:
+    new = lesson.info.version
+    if version_tuple(new) < version_tuple(old):
+        raise ArchiveError(
+            lesson.info.path,
+            header_line(lesson.info.path, "version:"),
+            f"version {new} is lower than version {old} already built",
+            f"raise the version above {old} (make bump LESSON={lesson.info.number})",
+        )
+
+
+def _copy_into_legacy(lesson: Lesson, files: list[Path], target: Path, old: str) -> None:
+    archived_name = {f: _archived_name(lesson, f, old) for f in files}
+    if target.exists():
+        if _same_content(files, archived_name, target):
+            return  # archived by an earlier, interrupted build: just finish the move
+        raise ArchiveError(
+            lesson.info.path,
+            header_line(lesson.info.path, "version:"),
+            f"legacy/{lesson.info.name}/v{old} already holds a different version {old} "
+            f"(outgoing build of {old} differs; source now says {lesson.info.version})",
+            "legacy/ is append-only: restore the archived files or bump to a new version",
+        )
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)  # left by an archive step that was killed
+    partial.mkdir(parents=True)
+    for path in files:
+        shutil.copy2(path, partial / archived_name[path])
+    os.rename(partial, target)  # atomic: legacy/ never shows a half-archived version
+
+
+def _archived_name(lesson: Lesson, path: Path, old: str) -> str:
+    return f"{lesson.info.name}_v{old}.py" if path.name == SOURCE_COPY else path.name
+
+
+def _same_content(files: list[Path], names: dict, target: Path) -> bool:
+    expected = sorted(names.values())
+    present = sorted(p.name for p in target.iterdir())
+    if expected != present:
+        return False
+    return all(filecmp.cmp(f, target / names[f], shallow=False) for f in files if f.exists())
+
+
+def _is_version(text: str) -> bool:
+    try:
+        version_tuple(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

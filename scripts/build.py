@@ -1,0 +1,143 @@
+"""Build one lesson: read, archive the outgoing version, execute once, write every artifact."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import archive
+from .editions import make_edition
+from .execute import execute_cached
+from .files import write_atomic
+from .handout import render_handout_html, write_pdf
+from .lesson import Lesson, LessonError, read_lesson, unknown_tags
+from .mathsvg import MathError, replace_math
+from .slides import cut_slides, render_deck, slide_count
+
+Progress = Callable[[str, str], None]
+# nbconvert warns that figures have no alt text on every export; the progress lines matter more.
+logging.getLogger("traitlets").setLevel(logging.ERROR)
+
+
+@dataclass
+class LessonResult:
+    """What happened to one lesson: for the summary table and the exit code."""
+
+    path: Path
+    name: str
+    version: str = ""
+    built: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    executed: bool = False
+    slides: int = 0
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+
+def build_lesson(path: Path, root: Path, progress: Progress) -> LessonResult:
+    """Build every artifact of one lesson; errors become the result's one-line message."""
+    result = LessonResult(path=path, name=path.stem)
+    started = time.perf_counter()
+    try:
+        _build(path, root, result, progress)
+    except (LessonError, archive.ArchiveError) as error:
+        result.error = str(error)
+    except Exception as error:  # a bug in the build itself: still one line, still other lessons
+        result.error = f"{path}:1: the build failed: {type(error).__name__}: {error}; report this"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> None:
+    lesson = read_lesson(path)  # read: jupytext + header checks
+    info = lesson.info
+    result.version = info.version
+    result.warnings = unknown_tags(lesson)
+    out_dir = root / "build" / info.name
+    if archive.is_up_to_date(lesson, out_dir):  # nothing changed: keep what is there
+        result.skipped = True
+        progress(info.name, "up to date")
+        return
+    archive.archive_outgoing(lesson, root, progress)  # older version in build/ → legacy/
+    executed = _timed(
+        progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
+    )
+    notebook, result.executed = executed
+    rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
+    with tempfile.TemporaryDirectory(dir=_ensure(root / "build"), prefix=f".{info.name}-") as tmp:
+        staging = Path(tmp)
+        deck = cut_slides(make_edition(rendered, "slides"), info)
+        result.slides = slide_count(deck)
+        _timed(
+            progress,
+            info.name,
+            "deck",
+            lambda: _write(staging, f"{info.stem}.slides.html", render_deck(deck, info)),
+        )
+        for edition in ("worked", "student"):
+            _timed(
+                progress,
+                info.name,
+                f"{edition} pdf",
+                lambda e=edition: _write_handout(staging, rendered, info, e),
+            )
+        student = make_edition(notebook, "notebook")
+        student.metadata["lesson"] = dict(notebook.metadata["lesson"])
+        _write(staging, f"{info.stem}.ipynb", nbformat.writes(student))
+        result.built = archive.publish(
+            staging, out_dir, lesson
+        )  # all or nothing into build/NN_slug
+    progress(info.name, f"done: {len(result.built)} artifacts")
+
+
+def _write_handout(staging: Path, notebook, info, edition: str) -> None:
+    page = render_handout_html(make_edition(notebook, edition), info, edition)
+    _write(staging, f"{info.stem}.{edition}.pdf", write_pdf(page, staging / "x", info, edition))
+
+
+def _with_math_as_svg(notebook, lesson: Lesson):
+    rendered = copy.deepcopy(notebook)
+    for index, cell in enumerate(rendered.cells):
+        if cell.cell_type != "markdown":
+            continue
+        try:
+            cell.source = replace_math(cell.source)
+        except MathError as error:
+            first, _ = lesson.cell_lines[index]
+            raise LessonError(
+                lesson.info.path, first, str(error), "fix the LaTeX in this cell"
+            ) from None
+    return rendered
+
+
+def _write(staging: Path, name: str, data) -> None:
+    write_atomic(staging / name, data)
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _timed(progress: Progress, name: str, stage: str, action):
+    started = time.perf_counter()
+    value = action()
+    note = ""
+    if stage == "execute" and isinstance(value, tuple):
+        note = "" if value[1] else " (cached)"
+    progress(name, f"{stage} {time.perf_counter() - started:.1f}s{note}")
+    return value
+
+
+def remove_stale(out_dir: Path) -> None:
+    """Remove a lesson's build folder (used when its source is gone)."""
+    shutil.rmtree(out_dir, ignore_errors=True)

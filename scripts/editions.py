@@ -1,0 +1,125 @@
+"""The tag table: which cells (and outputs) each edition keeps. Notebook in, notebook out."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+EDITIONS = ("slides", "worked", "student", "notebook")
+
+# Which tagged cells each edition drops outright (the format's tag table).
+DROPPED = {
+    "slides": {"handout-only"},
+    "worked": {"notes", "slides-only"},
+    "student": {"notes", "slides-only"},
+    "notebook": {"notes"},
+}
+DECK_OUTPUT_LINES = 24
+HANDOUT_OUTPUT_LINES = 80
+
+
+def tags(cell) -> set[str]:
+    """The cell's tags as a set."""
+    return set(cell.metadata.get("tags", []))
+
+
+def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.NotebookNode:
+    """One edition of the executed lesson, on a copy."""
+    notebook = copy.deepcopy(executed)
+    notebook.cells = [c for c in notebook.cells if not tags(c) & DROPPED[edition]]
+    if edition == "slides":
+        _mark_notes(notebook.cells)
+        _hide_inputs(notebook.cells)
+        limit_outputs(notebook, DECK_OUTPUT_LINES)
+    elif edition == "worked":
+        _hide_inputs(notebook.cells)
+        limit_outputs(notebook, HANDOUT_OUTPUT_LINES)
+    elif edition == "student":
+        notebook.cells = list(_answer_boxes(notebook.cells))
+        _hide_inputs(notebook.cells)
+        limit_outputs(notebook, HANDOUT_OUTPUT_LINES)
+    elif edition == "notebook":
+        notebook.cells = [_empty_if_solution(c) for c in notebook.cells]
+        _clear_outputs(notebook.cells)
+    return notebook
+
+
+def limit_outputs(notebook: nbformat.NotebookNode, max_lines: int) -> None:
+    """Cut long text outputs, leaving a visible `... N more lines` marker."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                output.text = _cut(output.text, max_lines)
+            elif "data" in output and "text/plain" in output.data:
+                output.data["text/plain"] = _cut(output.data["text/plain"], max_lines)
+            elif output.output_type == "error":
+                output.traceback = output.traceback[-max_lines:]
+
+
+def _cut(text: str, max_lines: int) -> str:
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= max_lines:
+        return text
+    kept = "".join(lines[:max_lines])
+    if not kept.endswith("\n"):
+        kept += "\n"
+    return kept + f"... {len(lines) - max_lines} more lines\n"
+
+
+def _mark_notes(cells: list) -> None:
+    for cell in cells:
+        if "notes" in tags(cell):
+            cell.metadata["slideshow"] = {"slide_type": "notes"}
+
+
+def _hide_inputs(cells: list) -> None:
+    for cell in cells:
+        if cell.cell_type == "code" and "hide-input" in tags(cell):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+            cell.metadata["transient"] = {"remove_source": True}
+
+
+def _answer_boxes(cells: list) -> Iterable:
+    """Each run of solution cells becomes one empty, ruled answer box."""
+    run: list = []
+    for cell in cells + [None]:
+        if cell is not None and "solution" in tags(cell):
+            run.append(cell)
+            continue
+        if run:
+            yield _answer_box(run)
+            run = []
+        if cell is not None:
+            yield cell
+
+
+def _answer_box(solution_cells: list) -> nbformat.NotebookNode:
+    # As many ruled lines as the worked solution has, plus room to think: 4 to 30.
+    lines = max(4, min(sum(len(c.source.splitlines()) for c in solution_cells) + 2, 30))
+    box = new_markdown_cell(
+        f'<div class="answer-box" style="height: {lines * 22 + 14}pt" '
+        f'aria-label="answer space, {lines} lines"></div>'
+    )
+    box.metadata["tags"] = ["answer-box"]
+    return box
+
+
+def _empty_if_solution(cell) -> nbformat.NotebookNode:
+    if "solution" not in tags(cell):
+        return cell
+    if cell.cell_type == "markdown":
+        empty = new_markdown_cell("*Your answer:*")
+    else:
+        empty = new_code_cell("# Your solution here\n")
+    empty.metadata["tags"] = ["solution"]
+    return empty
+
+
+def _clear_outputs(cells: list) -> None:
+    for cell in cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None

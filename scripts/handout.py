@@ -1,0 +1,105 @@
+"""Printable handouts: nbconvert HTML with print CSS, laid out as PDF by WeasyPrint."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from . import assets
+from .lesson import LessonInfo
+
+# WeasyPrint warns about pygments' empty CSS values and its font subsetter: nothing an author
+# can act on, and it would bury the build's own progress lines.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+COURSE = "PyTorch Fundamentals"
+AUTHOR = "PyTorch Fundamentals course team"
+EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
+SHORT_CELL_LINES = 25  # code cells up to this many lines are kept on one page
+HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+def render_handout_html(notebook: nbformat.NotebookNode, info: LessonInfo, edition: str) -> str:
+    """The handout as HTML for print: cover, contents, cells, footer stamp."""
+    _mark_short_cells(notebook)
+    exporter = HTMLExporter(
+        extra_template_basedirs=[str(assets.TEMPLATES)],
+        template_name="handout",
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    resources = {"handout": _handout_facts(info, edition)}
+    body, _ = exporter.from_notebook_node(notebook, resources=resources)
+    return body.replace("<ol></ol>", f"<ol>{table_of_contents(body)}</ol>", 1)
+
+
+def write_pdf(page_html: str, target: Path, info: LessonInfo, edition: str) -> bytes:
+    """Lay out the handout HTML as a PDF (bytes; the caller writes them atomically)."""
+    fonts = FontConfiguration()
+    stylesheet = CSS(
+        string=_stamp_css(info, edition), font_config=fonts, base_url=str(assets.TEMPLATES / "css")
+    )
+    document = HTML(string=page_html, base_url=str(target.parent))
+    return document.write_pdf(
+        stylesheets=[stylesheet], font_config=fonts, pdf_identifier=info.stem.encode()
+    )
+
+
+def table_of_contents(page_html: str) -> str:
+    """List items linking to every `#`/`##` heading in the lesson body, for `target-counter`."""
+    body = page_html.split("<main>", 1)[-1]
+    items = []
+    for level, anchor, inner in HEADING.findall(body):
+        text = html.escape(html.unescape(TAG.sub("", inner)).replace("¶", "").strip())
+        items.append(f'<li class="level-{level}"><a href="#{anchor}">{text}</a></li>')
+    return "".join(items)
+
+
+def _handout_facts(info: LessonInfo, edition: str) -> dict:
+    return {
+        "course": COURSE,
+        "title": info.title,
+        "version": info.version,
+        "date": info.date,
+        "summary": info.summary,
+        "edition": edition,
+        "edition_label": EDITION_LABELS[edition],
+        "author": AUTHOR,
+        "subject": f"{COURSE}: {info.title}, version {info.version} ({info.date}), "
+        f"{edition} edition",
+        "keywords": ", ".join(["PyTorch", info.name, f"v{info.version}", edition, *info.summary]),
+        "toc": "",
+    }
+
+
+def _stamp_css(info: LessonInfo, edition: str) -> str:
+    """The running header and footer: which lesson, version and date a printed page belongs to."""
+    stamp = _css_string(f"{info.title} · v{info.version} · {info.date}")
+    label = _css_string(EDITION_LABELS[edition])
+    return (
+        assets.template_css("handout.css")
+        + f"\n@page {{ @bottom-left {{ content: {stamp}; }} @top-right {{ content: {label}; }} }}"
+        + "\n@page :first { @top-right { content: none; } }\n"
+    )
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _mark_short_cells(notebook: nbformat.NotebookNode) -> None:
+    # A short cell split over two pages is hard to read; long ones must be allowed to break.
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and len(cell.source.splitlines()) <= SHORT_CELL_LINES:
+            tags = cell.metadata.setdefault("tags", [])
+            if "short-cell" not in tags:
+                tags.append("short-cell")

@@ -1,0 +1,72 @@
+"""Shared fixtures: the fixture course, copied to a temporary folder and built once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Built:
+    """A course folder after `python -m scripts build`, with what the command printed."""
+
+    root: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def out(self, lesson: str) -> Path:
+        return self.root / "build" / lesson
+
+
+def run_build(root: Path, *args: str, timeout: int = 300) -> Built:
+    """Run the real command line on a course folder, as `make` does."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts", "--root", str(root), *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return Built(root, done.returncode, done.stdout, done.stderr)
+
+
+def copy_course(target: Path, name: str = "course") -> Path:
+    """A fresh copy of a fixture course (sources/ and README.md) in `target`."""
+    shutil.copytree(FIXTURES / name, target, dirs_exist_ok=True)
+    (target / "legacy").mkdir(exist_ok=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_course(tmp_path_factory) -> Built:
+    """The fixture course, built once; many tests read its outputs (sphinx-gallery's tinybuild)."""
+    root = copy_course(tmp_path_factory.mktemp("tiny") / "course")
+    built = run_build(root, "build", "--jobs", "2")
+    assert built.returncode == 0, built.stdout + built.stderr
+    return built
+
+
+@pytest.fixture
+def course_copy(tmp_path) -> Path:
+    """A fresh, unbuilt copy of the fixture course for tests that change it."""
+    return copy_course(tmp_path / "course")
+
+
+def has_chromium() -> str | None:
+    """The path of a Chromium executable, or None."""
+    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
