@@ -38,8 +38,10 @@ def render_handout_html(notebook: nbformat.NotebookNode, info: LessonInfo, editi
         exclude_output_prompt=True,
     )
     resources = {"handout": _handout_facts(info, edition)}
-    body, _ = exporter.from_notebook_node(notebook, resources=resources)
-    return body.replace("<ol></ol>", f"<ol>{table_of_contents(body)}</ol>", 1)
+    page, _ = exporter.from_notebook_node(notebook, resources=resources)
+    cover, body = page.split("<main>", 1)
+    body, toc = number_headings(body)
+    return cover.replace("<ol></ol>", f"<ol>{toc}</ol>", 1) + "<main>" + body
 
 
 def write_pdf(page_html: str, target: Path, info: LessonInfo, edition: str) -> bytes:
@@ -54,14 +56,19 @@ def write_pdf(page_html: str, target: Path, info: LessonInfo, edition: str) -> b
     )
 
 
-def table_of_contents(page_html: str) -> str:
-    """List items linking to every `#`/`##` heading in the lesson body, for `target-counter`."""
-    body = page_html.split("<main>", 1)[-1]
+def number_headings(body: str) -> tuple[str, str]:
+    """Give `#`/`##` headings plain ids (`sec-N`) and list them for the contents page."""
+    # nbconvert's ids are the heading text, with quotes and `?` that break PDF links.
     items = []
-    for level, anchor, inner in HEADING.findall(body):
+
+    def renumber(match: re.Match) -> str:
+        level, inner = match.group(1), match.group(3)
+        anchor = f"sec-{len(items) + 1}"
         text = html.escape(html.unescape(TAG.sub("", inner)).replace("¶", "").strip())
         items.append(f'<li class="level-{level}"><a href="#{anchor}">{text}</a></li>')
-    return "".join(items)
+        return f'<h{level} id="{anchor}">{inner}</h{level}>'
+
+    return HEADING.sub(renumber, body), "".join(items)
 
 
 def _handout_facts(info: LessonInfo, edition: str) -> dict:

@@ -1,0 +1,36 @@
+"""Every lesson in sources/ runs as a plain script: its asserts are the lesson's own tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts.lesson import read_lesson
+
+REPO = Path(__file__).resolve().parent.parent
+LESSONS = sorted((REPO / "sources").glob("[0-9][0-9]_*.py"))
+
+
+def test_the_course_has_lessons():
+    assert LESSONS, "sources/ holds no NN_slug.py lesson"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_runs_as_a_plain_script(lesson, tmp_path):
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    done = subprocess.run(
+        [sys.executable, str(lesson)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, f"{lesson.name} failed:\n{done.stderr[-3000:]}"
+    assert list(tmp_path.iterdir()) == [], "a lesson must not leave files behind"
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_lesson_header_is_valid(lesson):
+    info = read_lesson(lesson).info
+    assert info.title and info.summary and info.name == lesson.stem
