@@ -8,7 +8,7 @@ VENV_STAMP  := $(VENV)/.installed
 NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup build test readme clean
+.PHONY: all setup build test readme bump clean
 
 all: build
 
@@ -34,6 +34,9 @@ test: setup
 
 readme: setup
 	$(PY) -m scripts readme
+
+bump: setup
+	$(PY) -m scripts bump $(LESSON) --part $(or $(PART),minor)
 
 clean:
 	rm -rf build

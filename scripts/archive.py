@@ -6,7 +6,9 @@ import filecmp
 import hashlib
 import json
 import os
+import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +19,7 @@ MANIFEST = ".built.json"
 SOURCE_COPY = ".source.py"
 TOOL_ROOT = Path(__file__).resolve().parent
 TOOL_INPUTS = ("pyproject.toml", "package-lock.json")
+COMMITTED_VERSION = re.compile(rb'^#\s+version:\s*"(\d+\.\d+)"', re.MULTILINE)
 
 
 class ArchiveError(LessonError):
@@ -83,10 +86,12 @@ def publish(staging: Path, out_dir: Path, lesson: Lesson) -> list[str]:
     return names
 
 
-def archive_outgoing(lesson: Lesson, root: Path, progress: Callable[[str, str], None]) -> None:
+def archive_outgoing(
+    lesson: Lesson, root: Path, progress: Callable[[str, str], None], out_dir: Path | None = None
+) -> None:
     """Move the artifacts of an older built version into legacy/NN_slug/vX.Y/, append-only."""
     info = lesson.info
-    out_dir = root / "build" / info.name
+    out_dir = out_dir or root / "build" / info.name
     manifest = read_manifest(out_dir)
     if manifest is None or manifest["version"] == info.version:
         return  # nothing built yet, or a draft of the same version
@@ -99,6 +104,35 @@ def archive_outgoing(lesson: Lesson, root: Path, progress: Callable[[str, str], 
     for path in files + [out_dir / MANIFEST]:
         path.unlink(missing_ok=True)
     progress(info.name, f"archived v{old} → {target.relative_to(root)}")
+
+
+def committed_outgoing_source(lesson: Lesson, root: Path) -> tuple[str, bytes] | None:
+    """The newest committed source of this lesson with a lower version that legacy/ lacks.
+
+    A fresh clone has no build/ to archive from, so the outgoing version is rebuilt from the
+    source git recorded for it (legacy/ keeps only versions already archived).
+    """
+    relative = lesson.info.path.resolve().relative_to(root.resolve()).as_posix()
+    commits = _git(root, "log", "--format=%H", "-n", "50", "--", relative)
+    current = version_tuple(lesson.info.version)
+    for commit in (commits or b"").decode().split():
+        source = _git(root, "show", f"{commit}:{relative}")
+        match = COMMITTED_VERSION.search(source or b"")
+        if not match or version_tuple(match.group(1).decode()) >= current:
+            continue
+        version = match.group(1).decode()
+        if (root / "legacy" / lesson.info.name / f"v{version}").exists():
+            return None
+        return version, source
+    return None
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None  # no git: nothing to recover from history
+    return done.stdout if done.returncode == 0 else None
 
 
 def archived_versions(root: Path, name: str) -> list[str]:

@@ -67,7 +67,7 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
         result.skipped = True
         progress(info.name, "up to date")
         return
-    archive.archive_outgoing(lesson, root, progress)  # older version in build/ → legacy/
+    _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
     executed = _timed(
         progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
     )
@@ -97,6 +97,32 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
             staging, out_dir, lesson
         )  # all or nothing into build/NN_slug
     progress(info.name, f"done: {len(result.built)} artifacts")
+
+
+def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) -> None:
+    if archive.read_manifest(root / "build" / lesson.info.name) is not None:
+        archive.archive_outgoing(lesson, root, progress)
+        return
+    committed = archive.committed_outgoing_source(lesson, root)
+    if committed is None:
+        return
+    version, source = committed  # a fresh clone after a bump: rebuild the outgoing version
+    progress(lesson.info.name, f"rebuilding v{version} from git to archive it")
+    with tempfile.TemporaryDirectory(prefix=f"{lesson.info.name}-v{version}-") as tmp:
+        old_path = Path(tmp) / "sources" / lesson.info.path.name
+        old_path.parent.mkdir()
+        old_path.write_bytes(source)
+        old = build_lesson(old_path, Path(tmp), lambda name, message: None)
+        if old.error:
+            raise archive.ArchiveError(
+                lesson.info.path,
+                1,
+                f"cannot rebuild v{version} from git to archive it ({old.error})",
+                "fix or archive that version by hand, then build again",
+            )
+        archive.archive_outgoing(
+            lesson, root, progress, out_dir=Path(tmp) / "build" / lesson.info.name
+        )
 
 
 def _write_handout(staging: Path, notebook, info, edition: str) -> None:
