@@ -52,13 +52,13 @@ def read_manifest(out_dir: Path) -> dict | None:
         return None
 
 
-def is_up_to_date(lesson: Lesson, out_dir: Path) -> bool:
+def is_fresh(source: Path, out_dir: Path) -> bool:
     """True when the artifacts in `out_dir` were built from this very source by this tool."""
     manifest = read_manifest(out_dir)
-    if manifest is None:
+    if manifest is None or not source.is_file():
         return False
     return (
-        manifest.get("source_sha") == _sha(lesson.info.path.read_bytes())
+        manifest.get("source_sha") == _sha(source.read_bytes())
         and manifest.get("tool") == tool_fingerprint()
         and all((out_dir / name).is_file() for name in manifest.get("artifacts", []))
     )

@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -18,29 +17,14 @@ from .editions import make_edition
 from .execute import execute_cached
 from .files import write_atomic
 from .handout import render_handout_html, write_pdf
-from .lesson import Lesson, LessonError, read_lesson, unknown_tags
+from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
 from .mathsvg import MathError, replace_math
-from .slides import cut_slides, render_deck, slide_count
+from .report import LessonResult
+from .slides import cut_slides, fit_slides, render_deck, slide_count
 
 Progress = Callable[[str, str], None]
 # nbconvert warns that figures have no alt text on every export; the progress lines matter more.
 logging.getLogger("traitlets").setLevel(logging.ERROR)
-
-
-@dataclass
-class LessonResult:
-    """What happened to one lesson: for the summary table and the exit code."""
-
-    path: Path
-    name: str
-    version: str = ""
-    built: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    executed: bool = False
-    slides: int = 0
-    error: str = ""
-    warnings: list[str] = field(default_factory=list)
-    skipped: bool = False
 
 
 def build_lesson(path: Path, root: Path, progress: Progress) -> LessonResult:
@@ -52,7 +36,9 @@ def build_lesson(path: Path, root: Path, progress: Progress) -> LessonResult:
     except (LessonError, archive.ArchiveError) as error:
         result.error = str(error)
     except Exception as error:  # a bug in the build itself: still one line, still other lessons
-        result.error = f"{path}:1: the build failed: {type(error).__name__}: {error}; report this"
+        result.error = (
+            f"{shown(path)}:1: the build failed: {type(error).__name__}: {error}; report this"
+        )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -63,7 +49,7 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
     result.version = info.version
     result.warnings = unknown_tags(lesson)
     out_dir = root / "build" / info.name
-    if archive.is_up_to_date(lesson, out_dir):  # nothing changed: keep what is there
+    if archive.is_fresh(path, out_dir):  # nothing changed: keep what is there
         result.skipped = True
         progress(info.name, "up to date")
         return
@@ -76,6 +62,8 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
     with tempfile.TemporaryDirectory(dir=_ensure(root / "build"), prefix=f".{info.name}-") as tmp:
         staging = Path(tmp)
         deck = cut_slides(make_edition(rendered, "slides"), info)
+        deck, too_tall = fit_slides(deck, lesson)  # overflowing slides → continuation slides
+        result.warnings += too_tall
         result.slides = slide_count(deck)
         _timed(
             progress,

@@ -50,6 +50,8 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
 def limit_outputs(notebook: nbformat.NotebookNode, max_lines: int) -> None:
     """Cut long text outputs, leaving a visible `... N more lines` marker."""
     for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
                 output.text = _cut(output.text, max_lines)
@@ -57,6 +59,23 @@ def limit_outputs(notebook: nbformat.NotebookNode, max_lines: int) -> None:
                 output.data["text/plain"] = _cut(output.data["text/plain"], max_lines)
             elif output.output_type == "error":
                 output.traceback = output.traceback[-max_lines:]
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: the kernel sends long output in pieces."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 def _cut(text: str, max_lines: int) -> str:

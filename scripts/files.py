@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,3 +23,16 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(build_dir: Path) -> list[Path]:
+    """Delete temporary files and staging folders left by a build that was killed."""
+    removed = []
+    for path in build_dir.glob("**/.*.part"):
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    for path in build_dir.glob(".[0-9][0-9]_*-*"):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

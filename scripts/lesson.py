@@ -25,8 +25,13 @@ class LessonError(Exception):
     """A problem in a lesson source, reported as `path:line: what went wrong; what to do`."""
 
     def __init__(self, path: Path | str, line: int, problem: str, fix: str):
-        super().__init__(f"{path}:{line}: {problem}; {fix}")
+        super().__init__(f"{shown(Path(path))}:{line}: {problem}; {fix}")
         self.path, self.line, self.problem, self.fix = Path(path), line, problem, fix
+
+
+def shown(path: Path) -> str:
+    """A lesson's path as authors see it: `sources/NN_slug.py`, wherever the course lives."""
+    return f"sources/{path.name}" if path.parent.name == "sources" else str(path)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class Lesson:
     def where(self, cell_index: int) -> str:
         """`path:first-last` for one cell, for messages."""
         first, last = self.cell_lines[cell_index]
-        return f"{self.info.path}:{first}-{last}"
+        return f"{shown(self.info.path)}:{first}-{last}"
 
 
 def find_lessons(sources: Path) -> list[Path]:
@@ -71,7 +76,7 @@ def find_lessons(sources: Path) -> list[Path]:
             raise LessonError(
                 path,
                 1,
-                f"lesson number {number} is also used by {seen[number]}",
+                f"lesson number {number} is also used by {shown(seen[number])}",
                 "give each lesson its own two-digit number",
             )
         seen[number] = path
@@ -91,6 +96,13 @@ def read_lesson(path: Path) -> Lesson:
     return lesson
 
 
+def read_cells(path: Path) -> tuple[nbformat.NotebookNode, list[tuple[int, int]]]:
+    """A source's cells and their line ranges, without the header checks (for the linter)."""
+    text = _read_text(path)
+    notebook = jupytext.reads(text, fmt="py:percent")
+    return notebook, _cell_line_ranges(text, len(notebook.cells))
+
+
 def unknown_tags(lesson: Lesson) -> list[str]:
     """Warnings for tags the format does not define; the build goes on without them."""
     warnings = []
@@ -99,7 +111,7 @@ def unknown_tags(lesson: Lesson) -> list[str]:
             if tag not in KNOWN_TAGS:
                 first, _ = lesson.cell_lines[index]
                 warnings.append(
-                    f"{lesson.info.path}:{first}: unknown tag {tag!r} is ignored; "
+                    f"{shown(lesson.info.path)}:{first}: unknown tag {tag!r} is ignored; "
                     f"use one of {', '.join(sorted(KNOWN_TAGS))}"
                 )
     return warnings
