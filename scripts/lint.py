@@ -1,0 +1,302 @@
+"""The lesson checker behind `make lint`: the rules of sources/README.md, one finding per line."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .lesson import KNOWN_TAGS, MAGIC_LINE, LessonError, read_cells, read_lesson, shown
+
+# sources/README.md: "No cell should print more than about 15 lines" (the deck cuts later).
+SLIDE_OUTPUT_LINES = 15
+RUFF_TARGETS = ("scripts", "tests", "sources")
+
+# Calls that fix a random state: torch.manual_seed, Generator().manual_seed, np.random.seed.
+TORCH_SEEDS = {"manual_seed", "manual_seed_all"}
+# torch functions that draw from the global (or a passed) generator.
+TORCH_DRAWS = {
+    "rand", "rand_like", "randn", "randn_like", "randint", "randint_like", "randperm",
+    "normal", "bernoulli", "multinomial", "poisson",
+}  # fmt: skip
+# Tensor methods and torch.nn.init functions that fill a tensor with random numbers.
+FILLING_DRAWS = {
+    "normal_", "uniform_", "bernoulli_", "random_", "exponential_", "cauchy_", "log_normal_",
+    "geometric_", "bernoulli", "multinomial", "xavier_uniform_", "xavier_normal_",
+    "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "sparse_",
+}  # fmt: skip
+# numpy.random names that make a generator (seeded by their argument) rather than draw.
+NUMPY_GENERATORS = {"default_rng", "RandomState"}
+NUMPY_NOT_DRAWS = {"seed", "Generator", "SeedSequence", "BitGenerator", "PCG64", "MT19937"}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem, printed as `file:line: message`."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
+    """Every finding for one lesson source, in line order."""
+    where = shown(path)
+    try:
+        notebook, cell_lines = read_cells(path)
+    except LessonError as error:  # not UTF-8 or empty: nothing else can be checked
+        return [Finding(where, error.line, f"{error.problem}; {error.fix}")]
+    cells = list(zip(notebook.cells, cell_lines, strict=True))
+    magics = magic_lines(where, cells)
+    findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
+    findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
+    findings += long_outputs(where, notebook, cell_lines, cache_dir / f"{path.stem}.ipynb")
+    header = header_problem(path)
+    if header and header.line not in {m.line for m in magics}:  # a magic is reported once
+        findings.append(header)
+    return sorted(set(findings))
+
+
+def header_problem(path: Path) -> Finding | None:
+    """The first problem read_lesson finds: file name, syntax, header keys and formats."""
+    try:
+        read_lesson(path)
+    except LessonError as error:
+        return Finding(shown(path), error.line, f"{error.problem}; {error.fix}")
+    return None
+
+
+def magic_lines(where: str, cells: list) -> list[Finding]:
+    """IPython magics and shell escapes: a lesson must run as a plain script."""
+    findings = []
+    for cell, (first, _) in cells:
+        if cell.cell_type != "code":
+            continue
+        for offset, line in enumerate(cell.source.splitlines()):
+            if MAGIC_LINE.match(line):
+                findings.append(
+                    Finding(
+                        where,
+                        first + 1 + offset,
+                        f"IPython magic or shell command `{line.strip()}`; lessons are plain "
+                        "Python: remove it (dependencies go in pyproject.toml)",
+                    )
+                )
+    return findings
+
+
+def unknown_tags(where: str, cells: list) -> list[Finding]:
+    """Tags outside the format's table, which the build would ignore."""
+    known = ", ".join(sorted(KNOWN_TAGS))
+    return [
+        Finding(where, first, f"unknown tag {tag!r}; use one of {known}")
+        for cell, (first, _) in cells
+        for tag in cell.metadata.get("tags", [])
+        if tag not in KNOWN_TAGS
+    ]
+
+
+def exercises_without_solution(where: str, cells: list) -> list[Finding]:
+    """Each run of `exercise` cells must be followed (notes aside) by a `solution` cell."""
+    findings, open_exercise = [], None
+    for cell, (first, _) in cells:
+        tags = set(cell.metadata.get("tags", []))
+        if "exercise" in tags:
+            open_exercise = open_exercise or first
+        elif "solution" in tags:
+            open_exercise = None
+        elif "notes" not in tags and open_exercise:
+            findings.append(_no_solution(where, open_exercise))
+            open_exercise = None
+    if open_exercise:
+        findings.append(_no_solution(where, open_exercise))
+    return findings
+
+
+def _no_solution(where: str, line: int) -> Finding:
+    return Finding(
+        where,
+        line,
+        'this exercise has no solution after it; add a `# %% tags=["solution"]` cell '
+        "right after the exercise cells",
+    )
+
+
+def unseeded_draws(where: str, text: str) -> list[Finding]:
+    """The first random draw of torch and of numpy that comes before that library's seed."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []  # header_problem reports it
+    calls = sorted(
+        (n for n in ast.walk(tree) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    seeded, findings = set(), []
+    for call in calls:
+        name = _dotted(call.func)
+        seed, draw = _seeds(name), _draws(name, call)
+        if seed:
+            seeded.add(seed)
+        elif draw == "generator":
+            findings.append(
+                Finding(
+                    where,
+                    call.lineno,
+                    f"`{name}()` makes an unseeded generator; pass a seed, e.g. `{name}(0)`",
+                )
+            )
+        elif draw and draw not in seeded:
+            seeded.add(draw)  # one finding per library is enough
+            findings.append(
+                Finding(
+                    where,
+                    call.lineno,
+                    f"`{name}(...)` draws random numbers before any {draw} seed is set; "
+                    f"call {'torch.manual_seed(0)' if draw == 'torch' else 'np.random.seed(0)'} "
+                    "(or seed a generator) above it",
+                )
+            )
+    return findings
+
+
+def _seeds(name: str) -> str | None:
+    """`torch` or `numpy` when the call seeds that library's random numbers."""
+    parts = name.split(".")
+    if parts[-1] in TORCH_SEEDS:
+        return "torch"
+    if parts[-1] == "seed" and parts[:2] in (["np", "random"], ["numpy", "random"]):
+        return "numpy"
+    return None  # default_rng(seed) seeds only the generator it makes: see _draws
+
+
+def _draws(name: str, call: ast.Call) -> str | None:
+    """`torch` or `numpy` when the call draws random numbers; `generator` for an unseeded one."""
+    parts = name.split(".")
+    if parts[-1] in NUMPY_GENERATORS:
+        return None if call.args else "generator"
+    if parts[0] in ("np", "numpy") and parts[1:2] == ["random"] and len(parts) > 2:
+        return None if parts[-1] in NUMPY_NOT_DRAWS else "numpy"
+    if parts[-1] in FILLING_DRAWS or (parts[0] == "torch" and parts[-1] in TORCH_DRAWS):
+        return "torch"
+    return None
+
+
+def _dotted(node: ast.expr) -> str:
+    """`torch.Generator().manual_seed` for the function part of a call."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        parts.append(_dotted(node.func) + "()")
+    else:
+        parts.append("(...)")
+    return ".".join(reversed(parts))
+
+
+def long_outputs(where: str, notebook, cell_lines: list, cache_file: Path) -> list[Finding]:
+    """Cells whose recorded output is longer than a slide shows; silent without a fresh cache."""
+    recorded = recorded_outputs(notebook, cache_file)
+    if recorded is None:
+        return []
+    findings = []
+    for index, cell in enumerate(notebook.cells):
+        tags = set(cell.metadata.get("tags", []))
+        if cell.cell_type != "code" or tags & {"handout-only", "notes"}:
+            continue
+        count = sum(_text_lines(output) for output in recorded[index])
+        if count > SLIDE_OUTPUT_LINES:
+            findings.append(
+                Finding(
+                    where,
+                    cell_lines[index][0],
+                    f"the cell printed {count} lines, more than the {SLIDE_OUTPUT_LINES} a slide "
+                    "shows; print less (a slice, a summary) or tag the cell handout-only",
+                )
+            )
+    return findings
+
+
+def recorded_outputs(notebook, cache_file: Path) -> dict[int, list] | None:
+    """Outputs by cell index from the execution cache, when it was made from this very code."""
+    from .execute import cache_key  # imports the notebook runner: only when a cache exists
+
+    if not cache_file.is_file():
+        return None
+    try:
+        cached = nbformat.read(cache_file, as_version=4)
+    except Exception:
+        return None  # a partial or corrupt entry: the next build rewrites it
+    if cached.metadata.get("build_cache", {}).get("key") != cache_key(notebook):
+        return None  # the code changed since the last build: its outputs say nothing
+    code = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+    outputs = [c.get("outputs", []) for c in cached.cells if c.cell_type == "code"]
+    return dict(zip(code, outputs, strict=False))
+
+
+def _text_lines(output) -> int:
+    """Lines of text an output puts on a slide (a figure counts as none)."""
+    if output.get("output_type") == "stream":
+        return len(output.get("text", "").splitlines())
+    if output.get("output_type") == "error":
+        return len(output.get("traceback", []))
+    data = output.get("data", {})
+    if "text/plain" in data and not any(k.startswith("image/") for k in data):
+        return len(data["text/plain"].splitlines())
+    return 0
+
+
+def command_lint(root: Path, selected: list[str]) -> int:
+    """Ruff over the code, then the checker over the lessons; exit 1 on any finding."""
+    try:
+        lessons = _lessons(root, selected)
+    except LessonError as error:
+        print(error, file=sys.stderr)
+        return 1
+    targets = [str(p) for p in lessons] if selected else _ruff_targets(root)
+    ruff_ok = run_ruff(root, targets)
+    findings = [f for path in lessons for f in lint_lesson(path, root / "build" / ".cache")]
+    for finding in findings:
+        print(finding)
+    print(f"lessons: {len(lessons)} checked, {len(findings)} finding(s)")
+    return 0 if ruff_ok and not findings else 1
+
+
+def run_ruff(root: Path, targets: list[str]) -> bool:
+    """`ruff check` with the course's own configuration; True when it found nothing."""
+    if not targets:
+        return True
+    command = [sys.executable, "-m", "ruff", "check", "--output-format=concise", *targets]
+    return subprocess.run(command, cwd=root).returncode == 0
+
+
+def _ruff_targets(root: Path) -> list[str]:
+    return [name for name in RUFF_TARGETS if (root / name).is_dir()]
+
+
+def _lessons(root: Path, selected: list[str]) -> list[Path]:
+    """Every sources/*.py, or the lessons named by path, NN or NN_slug."""
+    sources = root / "sources"
+    every = sorted(sources.glob("*.py"))
+    if not selected:
+        return every
+    chosen = []
+    for name in selected:
+        path = Path(name)
+        matches = [path] if path.is_file() else [p for p in every if name in (p.stem, p.stem[:2])]
+        if not matches:
+            raise LessonError(
+                sources, 1, f"no lesson {name!r}", "name it by path, number NN or NN_slug"
+            )
+        chosen += [m.resolve() for m in matches]
+    return chosen

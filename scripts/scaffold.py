@@ -1,0 +1,91 @@
+"""`make new TITLE="..."`: start the next lesson from a skeleton that passes the lint and runs."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+from .files import write_atomic
+from .lesson import LessonError, shown
+
+TEMPLATE = Path(__file__).resolve().parent / "templates" / "new_lesson.py.tmpl"
+SLUG_WORDS = 5  # file names stay readable in a terminal listing
+
+
+def command_new(root: Path, title: str) -> int:
+    """Create sources/NN_slug.py for `title`; say where it is, or why not."""
+    try:
+        path = create_lesson(root / "sources", title, datetime.date.today())
+    except LessonError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"created {shown(path)}; edit it, and `make watch` shows each save in the browser")
+    _update_readme_table(root)
+    return 0
+
+
+def _update_readme_table(root: Path) -> None:
+    """List the new lesson in the README contents table, as `make readme` does."""
+    from .cli import command_readme
+
+    if not (root / "README.md").is_file():
+        return
+    try:
+        command_readme(root, check=False)
+    except (LessonError, ValueError) as error:  # another lesson's header, or missing markers
+        print(f"README.md: table not updated ({error}); run `make readme` once that is fixed")
+
+
+def create_lesson(sources: Path, title: str, today: datetime.date) -> Path:
+    """Write the skeleton lesson as the next number; never overwrite an existing lesson."""
+    title = " ".join(title.split())
+    slug = slugify(title)
+    if not slug:
+        raise LessonError(
+            sources / "NN_slug.py",
+            1,
+            f"the title {title!r} has no letters or digits to name the file after"
+            if title
+            else "the title is empty",
+            'give a title, e.g. make new TITLE="Loss Functions"',
+        )
+    same_name = sorted(sources.glob(f"[0-9][0-9]_{slug}.py"))
+    if same_name:
+        raise LessonError(
+            same_name[0],
+            1,
+            "a lesson with this name already exists",
+            "edit that lesson, or choose another title",
+        )
+    path = sources / f"{next_number(sources):02d}_{slug}.py"
+    write_atomic(path, render(title, today))
+    return path
+
+
+def slugify(title: str) -> str:
+    """`Über: Loss Functions, Part 2` → `uber_loss_functions_part_2` (ASCII, at most 5 words)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    return "_".join(words[:SLUG_WORDS])
+
+
+def next_number(sources: Path) -> int:
+    """One more than the highest lesson number in `sources/` (1 for an empty course)."""
+    numbers = [int(p.name[:2]) for p in sources.glob("[0-9][0-9]_*.py")]
+    number = max(numbers, default=0) + 1
+    if number > 99:
+        raise LessonError(
+            sources, 1, "lesson numbers are two digits and 99 is taken", "renumber the course"
+        )
+    return number
+
+
+def render(title: str, today: datetime.date) -> str:
+    """The skeleton's text with the title and date filled in."""
+    quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a valid YAML string
+    text = TEMPLATE.read_text(encoding="utf-8")
+    return text.replace("{{ title }}", quoted).replace("{{ date }}", today.isoformat())

@@ -1,0 +1,151 @@
+"""The lesson checker: each rule has a fixture lesson it rejects and one it accepts."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_output
+
+from scripts.execute import cache_key
+from scripts.lesson import read_cells
+from scripts.lint import SLIDE_OUTPUT_LINES, lint_lesson
+
+from .conftest import FIXTURES, run_build
+
+LINT = FIXTURES / "lint"
+FINDING = re.compile(r"^sources/\d\d_[a-z0-9_]+\.py:\d+: \S.*$")
+
+
+def line_of(path: Path, marker: str) -> int:
+    """The 1-based line where `marker` first appears in a fixture."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if marker in line:
+            return number
+    raise AssertionError(f"{marker!r} is not in {path.name}")
+
+
+def lines_found(name: str, cache_dir: Path) -> list[int]:
+    return [finding.line for finding in lint_lesson(LINT / name, cache_dir)]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in LINT.glob("*_pass.py")))
+def test_passing_fixture_has_no_findings(name, tmp_path):
+    assert lint_lesson(LINT / name, tmp_path) == []
+
+
+def test_unquoted_date_is_reported_at_its_header_line(tmp_path):
+    path = LINT / "01_header_fail.py"
+    (finding,) = lint_lesson(path, tmp_path)
+    assert finding.line == line_of(path, "date:")
+    assert "lesson.date" in finding.message and "quoted" in finding.message
+
+
+def test_misnamed_file_is_reported(tmp_path):
+    path = tmp_path / "Header Pass.py"
+    shutil.copy(LINT / "01_header_pass.py", path)
+    (finding,) = lint_lesson(path, tmp_path)
+    assert "does not match NN_slug.py" in finding.message
+
+
+def test_unknown_tags_are_reported_on_their_cells(tmp_path):
+    path = LINT / "02_tags_fail.py"
+    findings = lint_lesson(path, tmp_path)
+    assert [f.line for f in findings] == [
+        line_of(path, 'tags=["note"]'),
+        line_of(path, "slides_only"),
+    ]
+    assert "'note'" in findings[0].message and "notes" in findings[0].message
+
+
+def test_every_magic_is_reported_with_its_line(tmp_path):
+    path = LINT / "03_magics_fail.py"
+    assert lines_found(path.name, tmp_path) == [line_of(path, "%pip"), line_of(path, "!ls")]
+
+
+def test_draws_before_their_seed_are_reported_once_per_library(tmp_path):
+    path = LINT / "04_seeds_fail.py"
+    findings = lint_lesson(path, tmp_path)
+    assert [f.line for f in findings] == [
+        line_of(path, "MARK_TORCH_DRAW"),
+        line_of(path, "MARK_NUMPY_DRAW"),
+        line_of(path, "MARK_UNSEEDED_GENERATOR"),
+    ]
+    assert "torch.randn" in findings[0].message and "before any torch seed" in findings[0].message
+
+
+def test_exercise_without_a_solution_is_reported(tmp_path):
+    path = LINT / "06_exercises_fail.py"
+    assert lines_found(path.name, tmp_path) == [
+        line_of(path, "MARK_EXERCISE_WITHOUT_SOLUTION") - 1,
+        line_of(path, "MARK_LAST_EXERCISE") - 1,
+    ]
+
+
+def write_cache(cache_dir: Path, lesson: Path, printed_lines: int, key: str | None = None):
+    """A fake execution cache entry: every code cell printed `printed_lines` lines."""
+    notebook, _ = read_cells(lesson)
+    cached = copy.deepcopy(notebook)
+    text = "".join(f"line {i}\n" for i in range(printed_lines))
+    for cell in cached.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [new_output("stream", name="stdout", text=text)]
+    cached.metadata["build_cache"] = {"key": key or cache_key(notebook)}
+    nbformat.write(cached, cache_dir / f"{lesson.stem}.ipynb")
+
+
+def test_output_longer_than_a_slide_is_reported_from_the_cache(tmp_path):
+    path = LINT / "05_outputs.py"
+    write_cache(tmp_path, path, SLIDE_OUTPUT_LINES + 1)
+    (finding,) = lint_lesson(path, tmp_path)  # the handout-only cell may print more
+    assert finding.line == line_of(path, "MARK_ON_SLIDE") - 2
+    assert f"{SLIDE_OUTPUT_LINES + 1} lines" in finding.message
+
+
+def test_output_that_fits_on_a_slide_passes(tmp_path):
+    write_cache(tmp_path, LINT / "05_outputs.py", SLIDE_OUTPUT_LINES)
+    assert lint_lesson(LINT / "05_outputs.py", tmp_path) == []
+
+
+def test_output_rule_is_silent_without_a_cache_or_with_a_stale_one(tmp_path):
+    path = LINT / "05_outputs.py"
+    assert lint_lesson(path, tmp_path) == []
+    write_cache(tmp_path, path, 40, key="made-from-older-code")
+    assert lint_lesson(path, tmp_path) == []
+
+
+@pytest.fixture
+def lint_course(tmp_path) -> Path:
+    """A course of two clean fixture lessons, for the command line."""
+    sources = tmp_path / "course" / "sources"
+    sources.mkdir(parents=True)
+    shutil.copy(LINT / "01_header_pass.py", sources / "01_header.py")
+    shutil.copy(LINT / "02_tags_pass.py", sources / "02_tags.py")
+    return sources.parent
+
+
+def test_lint_command_passes_a_clean_course(lint_course):
+    done = run_build(lint_course, "lint")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 checked, 0 finding(s)" in done.stdout
+
+
+def test_lint_command_prints_one_line_per_finding_and_fails(lint_course):
+    shutil.copy(LINT / "04_seeds_fail.py", lint_course / "sources" / "03_seeds.py")
+    shutil.copy(LINT / "06_exercises_fail.py", lint_course / "sources" / "04_exercises.py")
+    done = run_build(lint_course, "lint")
+    findings = [line for line in done.stdout.splitlines() if line.startswith("sources/")]
+    assert done.returncode == 1
+    assert len(findings) == 5 and all(FINDING.match(line) for line in findings)
+
+
+def test_lint_command_fails_on_a_ruff_finding(lint_course):
+    lesson = lint_course / "sources" / "02_tags.py"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nimport os\n", encoding="utf-8")
+    done = run_build(lint_course, "lint")
+    assert done.returncode == 1
+    assert "F401" in done.stdout

@@ -1,0 +1,236 @@
+"""`make watch`: serves build/ on 127.0.0.1 only, rebuilds a saved lesson, reloads, stops."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from scripts.watch import BuildLog, inject_reload_script
+
+from .conftest import REPO
+
+# Never a proxy from the environment: the point is to reach this machine directly.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+SERVING = re.compile(r"Serving build/ at http://127\.0\.0\.1:(\d+)/")
+
+
+def wait_for(condition, timeout: float, what: str):
+    """Poll `condition` until it returns something true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+class Watch:
+    """`python -m scripts watch` running on a course folder, its terminal in a log file."""
+
+    def __init__(self, root: Path):
+        self.root, self.log = root, root / "watch.log"
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        with open(self.log, "w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "scripts", "--root", str(root), "watch", "--port", "0"],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        found = wait_for(lambda: SERVING.search(self.output()), 60, "the Serving line")
+        self.port = int(found[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def get(self, path: str) -> str:
+        with OPENER.open(self.url + path, timeout=10) as response:
+            return response.read().decode("utf-8")
+
+    def status(self, lesson: str = "", since: int = 0) -> dict:
+        return json.loads(self.get(f"/__reload?lesson={lesson}&since={since}"))
+
+    def wait_for_first_build(self) -> None:
+        """Until watch's first build has finished (it builds every lesson once)."""
+        count = len(list((self.root / "sources").glob("*.py")))
+        wait_for(lambda: self.status()["now"] >= count, 120, "the first build of every lesson")
+
+    def stop(self) -> int:
+        """SIGINT, as Ctrl-C sends; the exit code."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+
+def built_copy(tiny_course, target: Path) -> Path:
+    """A copy of the built fixture course: watch's first build finds it up to date."""
+    shutil.copytree(tiny_course.root, target, ignore=shutil.ignore_patterns(".lock"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def watching(tiny_course, tmp_path_factory):
+    """One watch process for the module, after its first build (every lesson) finished."""
+    watch = Watch(built_copy(tiny_course, tmp_path_factory.mktemp("watch") / "course"))
+    watch.wait_for_first_build()
+    yield watch
+    if watch.process.poll() is None:
+        watch.stop()
+
+
+def deck_path(root: Path, lesson: str) -> str:
+    (deck,) = (root / "build" / lesson).glob("*.slides.html")
+    return f"/{lesson}/{deck.name}"
+
+
+def test_pages_are_served_with_the_reload_script_but_files_stay_unchanged(watching):
+    page = watching.get("/")
+    assert "PyTorch Fundamentals" in page and "/__reload" in page
+    assert "/__reload" not in (watching.root / "build" / "index.html").read_text("utf-8")
+
+
+def test_watch_listens_on_127_0_0_1_only(watching):
+    has_proc = Path("/proc/net/tcp").exists()
+    if has_proc:
+        assert listening_addresses(watching.port) == ["127.0.0.1"]
+    others = non_loopback_addresses()
+    if not others and not has_proc:
+        pytest.skip("this machine has no non-loopback address and no /proc to check")
+    for address in others:
+        with pytest.raises(OSError):
+            socket.create_connection((address, watching.port), timeout=3).close()
+
+
+def test_watch_refuses_a_host_that_is_not_loopback(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "scripts", "--root", str(tmp_path), "watch", "--host", "0.0.0.0"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "not a loopback address" in done.stderr
+
+
+def test_saved_lesson_is_rebuilt_alone_and_its_page_told_to_reload(watching):
+    deck = deck_path(watching.root, "02_second")
+    other = next((watching.root / "build" / "01_tag_table").glob("*.slides.html"))
+    other_built = other.stat().st_mtime_ns
+    since = watching.status()["now"]
+    source = watching.root / "sources" / "02_second.py"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("MARK_UNICODE", "MARK_SAVED_EDIT"), encoding="utf-8")
+    wait_for(lambda: watching.status("02_second", since)["reload"], 120, "a reload for the page")
+    assert "MARK_SAVED_EDIT" in watching.get(deck)
+    assert watching.status("01_tag_table", since)["reload"] is False
+    assert other.stat().st_mtime_ns == other_built
+    assert "watch: building 02_second" in watching.output()
+
+
+def test_url_of_an_older_deck_version_leads_to_the_current_deck(watching):
+    page = watching.get("/02_second/02_second_v1.9.slides.html")  # built is v2.0
+    assert "Second Fixture" in page and "/__reload" in page
+
+
+def test_build_error_is_shown_and_the_last_good_deck_stays(watching):
+    deck = deck_path(watching.root, "01_tag_table")
+    source = watching.root / "sources" / "01_tag_table.py"
+    source.write_text(
+        source.read_text(encoding="utf-8") + '\n# %%\nraise ValueError("MARK_BROKEN")\n',
+        encoding="utf-8",
+    )
+    error = wait_for(lambda: watching.status("01_tag_table")["error"], 120, "the build error")
+    assert error.startswith("sources/01_tag_table.py:") and "MARK_BROKEN" in error
+    assert "MARK_PLAIN_MD" in watching.get(deck)
+    assert "error: sources/01_tag_table.py:" in watching.output()
+
+
+@pytest.mark.parametrize("moment", ["idle", "building"])
+def test_sigint_stops_watch_cleanly(tiny_course, tmp_path, moment):
+    watch = Watch(built_copy(tiny_course, tmp_path / "course"))
+    if moment == "idle":
+        watch.wait_for_first_build()
+    else:
+        wait_for(lambda: "watch: building" in watch.output(), 60, "the first build to start")
+    assert watch.stop() == 0
+    assert "watch: stopped" in watch.output()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", watch.port), timeout=3).close()
+
+
+def test_status_asks_a_page_to_reload_only_after_its_lesson_rebuilt():
+    log = BuildLog()
+    log.record("01_a", "")
+    served_at = log.count
+    assert log.status("01_a", served_at)["reload"] is False
+    log.record("02_b", "sources/02_b.py:3: boom; fix it")
+    assert log.status("01_a", served_at) == {"now": 2, "reload": False, "error": None}
+    assert log.status("", served_at)["error"] == "sources/02_b.py:3: boom; fix it"
+    log.record("01_a", "")
+    assert log.status("01_a", served_at)["reload"] is True
+
+
+def test_reload_script_goes_before_the_last_body_end():
+    page = b"<html><body><script>'</body>'</script></body></html>"
+    injected = inject_reload_script(page, "01_a", 7)
+    assert injected.startswith(page[: page.rfind(b"</body>")])
+    assert injected.endswith(b"</body></html>")
+    assert b'"01_a", since = 7' in injected
+
+
+def listening_addresses(port: int) -> list[str]:
+    """The local addresses with a listening TCP socket on `port`, from Linux's /proc."""
+    found = []
+    for table, width in (("/proc/net/tcp", 4), ("/proc/net/tcp6", 16)):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                raw = bytes.fromhex(address)
+                # /proc writes each 32-bit word in host (little-endian) order.
+                words = b"".join(raw[i : i + 4][::-1] for i in range(0, width, 4))
+                found.append(str(ipaddress.ip_address(words)))
+    return found
+
+
+def non_loopback_addresses() -> list[str]:
+    """This machine's own IPv4 addresses other than 127.x, as far as they can be found."""
+    candidates = set()
+    try:
+        candidates.update(socket.gethostbyname_ex(socket.gethostname())[2])
+    except OSError:
+        pass
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.255.255.255", 9))  # UDP connect sends nothing; it picks the interface
+        candidates.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    finally:
+        probe.close()
+    return sorted(a for a in candidates if not ipaddress.ip_address(a).is_loopback)
