@@ -23,7 +23,7 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 COURSE = "PyTorch Fundamentals"
 AUTHOR = "PyTorch Fundamentals course team"
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
-SHORT_CELL_LINES = 25  # code cells up to this many lines are kept on one page
+SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
 HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
@@ -31,6 +31,7 @@ TAG = re.compile(r"<[^>]+>")
 def render_handout_html(notebook: nbformat.NotebookNode, info: LessonInfo, edition: str) -> str:
     """The handout as HTML for print: cover, contents, cells, footer stamp."""
     _mark_short_cells(notebook)
+    _keep_prose_with_code(notebook)
     exporter = HTMLExporter(
         extra_template_basedirs=[str(assets.TEMPLATES)],
         template_name="handout",
@@ -104,9 +105,34 @@ def _css_string(text: str) -> str:
 
 
 def _mark_short_cells(notebook: nbformat.NotebookNode) -> None:
-    # A short cell split over two pages is hard to read; long ones must be allowed to break.
+    # A short cell split over two pages is hard to read; long ones must be allowed to break,
+    # or a page would be left half empty. Figures count as many lines as they are tall.
     for cell in notebook.cells:
-        if cell.cell_type == "code" and len(cell.source.splitlines()) <= SHORT_CELL_LINES:
-            tags = cell.metadata.setdefault("tags", [])
-            if "short-cell" not in tags:
-                tags.append("short-cell")
+        if cell.cell_type != "code":
+            continue
+        code = len(cell.source.splitlines())
+        tags = cell.metadata.setdefault("tags", [])
+        if code + sum(_output_lines(o) for o in cell.get("outputs", [])) <= SHORT_CELL_LINES:
+            tags.append("short-cell")
+        elif code <= SHORT_CELL_LINES:
+            tags.append("short-input")
+
+
+def _keep_prose_with_code(notebook: nbformat.NotebookNode) -> None:
+    # A few lines of prose that introduce a short cell belong on its page, not alone at the
+    # foot of the one before.
+    for prose, code in zip(notebook.cells, notebook.cells[1:], strict=False):
+        short = "short-cell" in code.metadata.get("tags", [])
+        if prose.cell_type == "markdown" and short and len(prose.source.splitlines()) <= 8:
+            prose.metadata.setdefault("tags", []).append("keep-with-next")
+
+
+def _output_lines(output) -> int:
+    if output.output_type == "stream":
+        return len(output.text.splitlines())
+    if output.output_type == "error":
+        return len(output.traceback)
+    data = output.get("data", {})
+    if any(m.startswith("image/") for m in data):
+        return 20  # a figure is about as tall as 20 lines of code
+    return len(data.get("text/plain", "").splitlines())

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from scripts.lesson import LessonInfo
-from scripts.slides import cut_slides, slide_count
+from scripts.lesson import Lesson, LessonInfo
+from scripts.slideheight import FIGURE_MIN_HEIGHT, cell_height, natural_figure_height
+from scripts.slides import SLIDE_BUDGET, cut_slides, fit_slides, group_slides, slide_count
 
 INFO = LessonInfo(
     path=None,
@@ -57,10 +59,12 @@ def test_built_deck_has_one_section_per_cut(tiny_course):
     deck = (tiny_course.root / "build" / DECK).read_text(encoding="utf-8")
     # nbconvert nests every slide as <section><section> (a column of one subslide)
     slides = re.split(r"<section[^>]*>\s*<section[^>]*>", deck)[1:]
-    # title, `# Plain heading`, `## A figure`, `## Exercise`, author-chosen cut
-    assert len(slides) == 5
+    # title, `# Plain heading`, `## A figure`, `## Exercise`, its solution, author-chosen cut
+    assert len(slides) == 6
     assert "MARK_PLAIN_MD" in slides[1] and "MARK_SAME_SLIDE" in slides[1]
-    assert "MARK_H3" in slides[2] and "MARK_AUTHOR_CUT" in slides[4]
+    assert "MARK_H3" in slides[2] and "MARK_AUTHOR_CUT" in slides[5]
+    assert "MARK_EXERCISE" in slides[3] and "MARK_SOLUTION" not in slides[3]
+    assert "Solution: MARK_EXERCISE" in slides[4] and "MARK_SOLUTION" in slides[4]
 
 
 def test_deck_loads_nothing_over_the_network(tiny_course):
@@ -90,3 +94,108 @@ def test_output_html_is_shown_as_text_not_run(tiny_course):
 def test_slide_count_counts_slides_and_subslides():
     nb = nbformat.v4.new_notebook(cells=[new_markdown_cell("## a"), new_markdown_cell("## b")])
     assert slide_count(cut_slides(nb, INFO)) == 3
+
+
+def lesson_of(*cells) -> Lesson:
+    """A lesson in memory whose cell N starts on line 10 * N + 1 of sources/09_x.py."""
+    info = LessonInfo(Path("sources/09_x.py"), "09_x", "09", "T", "1.0", "2026-01-01", ("a",))
+    lines = [(10 * i + 1, 10 * i + 9) for i in range(len(cells))]
+    return Lesson(info, new_notebook(cells=list(cells)), lines)
+
+
+def fitted(lesson: Lesson):
+    return fit_slides(cut_slides(lesson.notebook, lesson.info), lesson)
+
+
+def code(lines: int, output_lines: int = 0, name: str = "x"):
+    cell = new_code_cell("\n".join(f"{name} = {i}" for i in range(lines)))
+    if output_lines:
+        text = "".join(f"{name} out {i}\n" for i in range(output_lines))
+        cell.outputs = [new_output("stream", name="stdout", text=text)]
+    return cell
+
+
+def figure(width_pt: int = 504, height_pt: int = 252):
+    cell = code(4, name="fig")
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_pt}pt" height="{height_pt}pt"/>'
+    cell.outputs = [new_output("display_data", data={"image/svg+xml": svg, "text/plain": "F"})]
+    return cell
+
+
+def sources(deck) -> list[str]:
+    return [c.source.splitlines()[0] if c.source else "" for c in deck.cells]
+
+
+def test_a_slide_too_long_continues_on_a_slide_with_the_heading_repeated():
+    deck, warnings = fitted(lesson_of(new_markdown_cell("## Long"), *[code(8) for _ in range(4)]))
+    slides = group_slides(deck.cells)[1:]
+    assert [s[0].source for s in slides] == ["## Long", "## Long (cont.)"]
+    assert [len(s) for s in slides] == [3, 3]  # heading + two cells, twice
+    assert warnings == []
+
+
+def test_every_fitted_slide_stays_within_the_budget():
+    deck, _ = fitted(lesson_of(new_markdown_cell("# A\ntext"), *[code(6, 6) for _ in range(7)]))
+    heights = [sum(cell_height(c) for c in s) for s in group_slides(deck.cells)[1:]]
+    assert len(heights) > 2 and max(heights) <= SLIDE_BUDGET
+
+
+def test_output_too_tall_to_share_a_slide_moves_to_the_next_one():
+    deck, warnings = fitted(lesson_of(new_markdown_cell("## Out"), code(6, output_lines=20)))
+    first, second = group_slides(deck.cells)[1:]
+    assert first[1].outputs == [] and first[1].source.startswith("x = 0")
+    assert second[0].source == "## Out (cont.)"
+    assert second[1].metadata["transient"]["remove_source"] and second[1].outputs
+    assert warnings == []
+
+
+def test_a_cell_taller_than_any_slide_is_reported_with_its_file_and_line():
+    _, warnings = fitted(lesson_of(new_markdown_cell("## Huge"), code(40)))
+    assert len(warnings) == 1
+    assert warnings[0].startswith('sources/09_x.py:11: slide "Huge" is too tall for the screen')
+    assert warnings[0].endswith("split this cell or shorten its output")
+
+
+def test_a_figure_shrinks_to_stay_beside_its_code():
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure()]
+    deck, _ = fitted(lesson_of(*cells))
+    slides = group_slides(deck.cells)[1:]
+    (output,) = slides[0][-1].outputs
+    assert len(slides) == 1
+    assert FIGURE_MIN_HEIGHT <= output.metadata["deck"]["height"] < natural_figure_height(output)
+
+
+def test_a_figure_keeps_its_natural_height_where_there_is_room():
+    deck, _ = fitted(lesson_of(new_markdown_cell("## Plot"), figure()))
+    (output,) = deck.cells[-1].outputs
+    assert output.metadata["deck"]["height"] == int(natural_figure_height(output))
+
+
+def test_solution_follows_its_exercise_on_a_slide_of_its_own():
+    exercise = new_markdown_cell("## Exercise: add up\nSum the list.")
+    exercise.metadata["tags"] = ["exercise"]
+    solution = new_code_cell("print(sum([1, 2]))")
+    solution.metadata["tags"] = ["solution"]
+    deck = cut_slides(new_notebook(cells=[exercise, solution]), INFO)
+    assert sources(deck)[1:] == ["## Exercise: add up", "## Solution: add up", "print(sum([1, 2]))"]
+    assert slide_types(deck.cells)[1:] == ["slide", "slide", "-"]
+
+
+def test_a_solution_with_its_own_heading_gets_no_second_one():
+    exercise = new_markdown_cell("## Exercise: add up")
+    exercise.metadata["tags"] = ["exercise"]
+    solution = new_markdown_cell("## Solution: add up\nIt is 3.")
+    solution.metadata["tags"] = ["solution"]
+    deck = cut_slides(new_notebook(cells=[exercise, solution]), INFO)
+    assert sources(deck)[1:] == ["## Exercise: add up", "## Solution: add up"]
+
+
+def test_deck_declares_the_slide_count_the_build_meant(tiny_course):
+    html = (tiny_course.root / "build" / DECK).read_text(encoding="utf-8")
+    meta = re.search(r'<meta[^>]*name="slide-count"[^>]*>', html).group(0)
+    assert 'content="6"' in meta
+
+
+def test_code_font_is_embedded_in_the_deck(tiny_course):
+    html = (tiny_course.root / "build" / DECK).read_text(encoding="utf-8")
+    assert 'font-family: "Deck Mono"' in html and "data:font/woff2;base64," in html

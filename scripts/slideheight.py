@@ -1,0 +1,172 @@
+"""How tall a cell will be on a 1280x720 slide, estimated from line counts (no browser needed).
+
+The numbers follow scripts/templates/css/deck.css (30px text, 21px code); the browser test
+(tests/test_browser.py) measures the real slides and is the judge of whether they are right.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from base64 import b64decode
+
+TEXT_LINE = 39.0  # 30px text, line-height 1.3
+TEXT_CHARS = 88  # characters of prose per line across a 1230px slide (words wrap whole)
+CODE_LINE = 27.3  # 21px code, line-height 1.3
+CODE_CHARS = 92  # characters of code per line inside a code box
+BOX_PADDING = 13.0  # top + bottom padding of one code or output box
+CELL_GAP = 11.0  # space between a code cell and its neighbours
+PARAGRAPH_GAP = 9.0
+LIST_GAP = 12.0  # above and below a list
+HEADINGS = {1: (68.0, 40, 23.0), 2: (52.0, 52, 15.0), 3: (40.0, 70, 21.0)}  # line, chars, margin
+TABLE_ROW = 37.0
+EXERCISE_FRAME = {"markdown": 50.0, "code": 25.0}  # the orange frame: border, padding, margins
+FIGURE_WIDTH = 860.0  # a figure is drawn this wide at most ...
+FIGURE_HEIGHT = 430.0  # ... and this tall at most;
+FIGURE_MIN_HEIGHT = 250.0  # the build may shrink it down to this to keep it on its slide
+FIGURE_MARGIN = 14.0
+FIGURE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
+
+HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+DISPLAY_MATH = re.compile(r'<div class="math-display"><img[^>]*?height:([\d.]+)em[^>]*></div>')
+INLINE_MATH = re.compile(r'<img class="math-inline"[^>]*?width:([\d.]+)em[^>]*>')
+TAG = re.compile(r"<[^>]+>")
+MARKUP = re.compile(r"<[^>]+>|[`*_]|\]\([^)]*\)|\[")  # what takes no room: tags, emphasis, links
+SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)(?:pt|px)?"[^>]*?\sheight="([\d.]+)(?:pt|px)?"')
+
+
+def cell_height(cell) -> float:
+    """Estimated height in slide pixels of one cell as the deck shows it (0 for notes)."""
+    kind = cell.metadata.get("slideshow", {}).get("slide_type")
+    if kind in ("notes", "skip"):
+        return 0.0
+    frame = EXERCISE_FRAME.get(cell.cell_type, 0.0) if "exercise" in _tags(cell) else 0.0
+    if cell.cell_type == "markdown":
+        return markdown_height(cell.source) + frame
+    if cell.cell_type == "code":
+        outputs = sum(output_height(o) for o in cell.get("outputs", []))
+        return input_height(cell) + outputs + frame
+    return 0.0
+
+
+def input_height(cell) -> float:
+    """The code box of a code cell (0 when the input is hidden)."""
+    if cell.metadata.get("transient", {}).get("remove_source") or not cell.source.strip():
+        return 0.0
+    return code_height(cell.source) + CELL_GAP
+
+
+def output_height(output) -> float:
+    """One output: a text box, or a figure at the height the deck will draw it."""
+    if output.output_type == "stream":
+        return code_height(output.text)
+    if output.output_type == "error":
+        return code_height("\n".join(output.traceback))
+    data = output.get("data", {})
+    if any(m in data for m in FIGURE_MIMES):
+        return figure_height(output) + FIGURE_MARGIN
+    if "text/plain" in data:
+        return code_height(data["text/plain"])
+    return 0.0
+
+
+def code_height(text: str) -> float:
+    """A box of monospaced lines, long lines wrapped."""
+    lines = text.rstrip("\n").split("\n")
+    rows = sum(max(1, math.ceil(len(line.expandtabs(4)) / CODE_CHARS)) for line in lines)
+    return rows * CODE_LINE + BOX_PADDING
+
+
+def figure_height(output) -> float:
+    """The height the deck draws a figure at: the one the build chose, or its natural one."""
+    chosen = output.get("metadata", {}).get("deck", {}).get("height")
+    return float(chosen) if chosen else natural_figure_height(output)
+
+
+def natural_figure_height(output) -> float:
+    """A figure's height when drawn FIGURE_WIDTH wide, capped at FIGURE_HEIGHT."""
+    ratio = figure_ratio(output.get("data", {}))
+    return min(FIGURE_HEIGHT, FIGURE_WIDTH * ratio)
+
+
+def figure_ratio(data) -> float:
+    """Height over width of a figure, from the SVG's size or the PNG header; 0.5 if unknown."""
+    svg = data.get("image/svg+xml")
+    if svg:
+        size = SVG_SIZE.search(svg if isinstance(svg, str) else "".join(svg))
+        if size and float(size.group(1)) > 0:
+            return float(size.group(2)) / float(size.group(1))
+    png = data.get("image/png")
+    if png:
+        header = b64decode(png[:64] if isinstance(png, str) else "".join(png)[:64])
+        if header[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", header[16:24])
+            return height / width if width else 0.5
+    return 0.5
+
+
+def markdown_height(source: str) -> float:
+    """Prose: headings, paragraphs, list items, table rows, display math, fenced code."""
+    height, previous = 0.0, ""
+    for kind, text in markdown_blocks(source):
+        if kind == "item" and previous != "item":
+            height += LIST_GAP
+        height += _block_height(kind, text)
+        previous = kind
+    return height + (LIST_GAP if previous == "item" else 0.0)
+
+
+def markdown_blocks(source: str) -> list[tuple[str, str]]:
+    """The markdown as (kind, text) blocks: h1/h2/h3, paragraph, item, row, math, code."""
+    source = DISPLAY_MATH.sub(lambda m: f"\n\n\x00math {m.group(1)}\n\n", source)
+    source = INLINE_MATH.sub(lambda m: "x" * round(float(m.group(1)) * 2.2), source)
+    blocks: list[tuple[str, str]] = []
+    fence: list[str] | None = None
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if fence is not None:  # inside ``` ... ```: collect code lines until the fence closes
+            if stripped.startswith(("```", "~~~")):
+                blocks.append(("code", "\n".join(fence)))
+                fence = None
+            else:
+                fence.append(line)
+        elif stripped.startswith(("```", "~~~")):
+            fence = []
+        elif not stripped or (stripped.startswith("|") and set(stripped) <= set("|-: ")):
+            blocks.append(("blank", ""))
+        elif stripped.startswith("\x00math"):
+            blocks.append(("math", stripped.split()[1]))
+        elif HEADING.match(stripped):
+            hashes, text = HEADING.match(stripped).groups()
+            blocks.append((f"h{min(len(hashes), 3)}", text))
+        elif LIST_ITEM.match(line):
+            blocks.append(("item", LIST_ITEM.sub("", line)))
+        elif stripped.startswith("|"):
+            blocks.append(("row", stripped))
+        elif blocks and blocks[-1][0] in ("paragraph", "item"):
+            blocks[-1] = (blocks[-1][0], f"{blocks[-1][1]} {stripped}")  # the same paragraph
+        else:
+            blocks.append(("paragraph", stripped))
+    return [b for b in blocks if b[0] != "blank"]
+
+
+def _tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def _block_height(kind: str, text: str) -> float:
+    chars = len(MARKUP.sub("", text).strip()) or 1
+    if kind in ("h1", "h2", "h3"):
+        line_px, per_line, margin = HEADINGS[int(kind[1])]
+        return math.ceil(chars / per_line) * line_px + margin
+    if kind == "item":
+        return math.ceil(chars / (TEXT_CHARS - 3)) * TEXT_LINE
+    if kind == "row":
+        return TABLE_ROW
+    if kind == "math":
+        return float(text) * 30.0 + 24.0
+    if kind == "code":
+        return code_height(text) + PARAGRAPH_GAP
+    return math.ceil(chars / TEXT_CHARS) * TEXT_LINE + PARAGRAPH_GAP

@@ -1,0 +1,261 @@
+"""The handouts read back from the PDF itself: where every character landed, fonts, outline."""
+
+from __future__ import annotations
+
+import re
+
+import pdfplumber
+import pytest
+from nbformat.v4 import new_markdown_cell, new_notebook
+from pypdf import PdfReader
+
+from scripts import assets
+from scripts.handout import render_handout_html, write_pdf
+from scripts.lesson import LessonInfo
+
+LESSONS = ["01_tag_table", "02_second", "04_long_content"]
+EDITIONS = ["worked", "student"]
+LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
+MM = 72 / 25.4
+TOLERANCE = 0.5  # pt: rounding in the PDF's coordinates
+TOC_LINE = re.compile(r"^(?P<title>.+?)\s*\.{4,}\s*(?P<page>\d+)$")
+FOOTER = re.compile(r"^.+ · v\d+\.\d+ · \d{4}-\d\d-\d\d page (\d+) of (\d+)$")
+
+
+def pdf_path(built, lesson: str, edition: str):
+    (path,) = built.out(lesson).glob(f"*.{edition}.pdf")
+    return path
+
+
+def page_margins() -> tuple[float, float, float, float]:
+    """Top, right, bottom, left margins in pt, from the @page rule of handout.css."""
+    css = assets.template_css("handout.css")
+    rule = re.search(r"@page\s*\{[^}]*?\bmargin:\s*([^;]+);", css).group(1).split()
+    top, right, bottom, left = (float(v.removesuffix("mm")) * MM for v in rule)
+    return top, right, bottom, left
+
+
+def page_lines(page) -> list[str]:
+    return [line["text"] for line in page.extract_text_lines()]
+
+
+def landing_pages(pdf, texts: list[str], skip: int) -> dict[str, int]:
+    """The first page (1-based) after the first `skip` pages with a line equal to each text."""
+    found = {}
+    for number, page in enumerate(pdf.pages[skip:], start=skip + 1):
+        for line in page_lines(page):
+            if line in texts and line not in found:
+                found[line] = number
+    return found
+
+
+def toc_entries(pdf) -> tuple[list[tuple[str, int]], int]:
+    """The contents' (heading, page) pairs and how many pages the contents take."""
+    entries, pages = [], 0
+    for number, page in enumerate(pdf.pages, start=1):
+        rows = [TOC_LINE.match(line) for line in page_lines(page)]
+        rows = [r for r in rows if r]
+        if not rows:
+            break
+        entries += [(r["title"], int(r["page"])) for r in rows]
+        pages = number
+    return entries, pages
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_no_character_lies_outside_the_text_area(tiny_course, lesson, edition):
+    top, right, bottom, left = page_margins()
+    outside = []
+    with pdfplumber.open(pdf_path(tiny_course, lesson, edition)) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for char in page.chars:
+                if char["bottom"] <= top or char["top"] >= page.height - bottom:
+                    continue  # the running header and footer live in the margins
+                if char["x0"] < left - TOLERANCE or char["x1"] > page.width - right + TOLERANCE:
+                    outside.append(f"page {number}: {char['text']!r} at x={char['x0']:.1f}")
+    assert outside == []
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_only_the_stamp_and_page_number_sit_in_the_margins(tiny_course, lesson, edition):
+    top, _, bottom, _ = page_margins()
+    with pdfplumber.open(pdf_path(tiny_course, lesson, edition)) as pdf:
+        total = len(pdf.pages)
+        for number, page in enumerate(pdf.pages, start=1):
+            lines = page.extract_text_lines()
+            footer = [x["text"] for x in lines if x["top"] >= page.height - bottom]
+            header = [x["text"] for x in lines if x["bottom"] <= top]
+            assert len(footer) == 1 and FOOTER.match(footer[0]), (number, footer)
+            assert FOOTER.match(footer[0]).groups() == (str(number), str(total))
+            assert header == ([] if number == 1 else [LABELS[edition]]), (number, header)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_contents_page_numbers_match_where_the_headings_landed(tiny_course, lesson, edition):
+    with pdfplumber.open(pdf_path(tiny_course, lesson, edition)) as pdf:
+        entries, toc_pages = toc_entries(pdf)
+        landed = landing_pages(pdf, [title for title, _ in entries], skip=toc_pages)
+    assert entries, "the contents list no heading"
+    assert [(title, landed.get(title)) for title, _ in entries] == entries
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_pdf_bookmarks_follow_the_headings(tiny_course, lesson, edition):
+    path = pdf_path(tiny_course, lesson, edition)
+    reader = PdfReader(path)
+    marks = [(m.title, reader.get_destination_page_number(m) + 1) for m in _flat(reader.outline)]
+    with pdfplumber.open(path) as pdf:
+        entries, _ = toc_entries(pdf)
+    assert [m for m in marks if m in entries] == entries  # every contents entry is a bookmark
+
+
+def test_third_level_headings_are_nested_bookmarks(tiny_course):
+    outline = PdfReader(pdf_path(tiny_course, "01_tag_table", "worked")).outline
+    nested = [item for item in outline if isinstance(item, list)]
+    assert [m.title for m in nested[0]] == ["A third-level heading does not cut MARK_H3"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_font_is_embedded(tiny_course, lesson, edition):
+    reader = PdfReader(pdf_path(tiny_course, lesson, edition))
+    missing = []
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {})
+        for name, font in fonts.items():
+            font = font.get_object()
+            if font["/Subtype"] == "/Type3":
+                continue  # glyphs drawn by the PDF's own procedures: nothing to embed
+            if font["/Subtype"] == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            descriptor = font.get("/FontDescriptor", {})
+            if not {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor):
+                missing.append(f"{name} {font.get('/BaseFont')}")
+    assert missing == []
+
+
+def test_figures_are_vector_drawings_not_pictures(tiny_course):
+    with pdfplumber.open(pdf_path(tiny_course, "01_tag_table", "worked")) as pdf:
+        page = next(p for p in pdf.pages[1:] if "MARK_FIGURE_SLIDE" in p.extract_text())
+        assert page.images == []  # the SVG was drawn, not a PNG pasted
+        assert len(page.curves) + len(page.lines) > 20
+        top, right, _, left = page_margins()
+        drawing = [c for c in page.curves if c["top"] > top]
+        assert min(c["x0"] for c in drawing) >= left - TOLERANCE
+        assert max(c["x1"] for c in drawing) <= page.width - right + TOLERANCE
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_long_code_and_output_lines_wrap_and_lose_nothing(tiny_course, edition):
+    _, right, _, left = page_margins()
+    with pdfplumber.open(pdf_path(tiny_course, "04_long_content", edition)) as pdf:
+        # Only what lies between the margins counts: text past the edge is text lost.
+        area = [
+            p.within_bbox((left - TOLERANCE, 0, p.width - right + TOLERANCE, p.height))
+            for p in pdf.pages
+        ]
+        text = re.sub(r"\s+", "", "".join(p.extract_text() for p in area))
+    assert "".join(f"L{i:03d}" for i in range(40)) in text  # the long code line
+    assert "".join(f"O{i:03d}" for i in range(80)) in text  # the long output word
+
+
+def test_code_is_set_at_a_readable_size(tiny_course):
+    with pdfplumber.open(pdf_path(tiny_course, "04_long_content", "worked")) as pdf:
+        sizes = {round(c["size"], 1) for p in pdf.pages for c in p.chars if "Mono" in c["fontname"]}
+    assert sizes and all(8.0 <= s <= 9.5 for s in sizes), sizes
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_a_short_code_cell_is_never_split_across_pages(tiny_course, edition):
+    with pdfplumber.open(pdf_path(tiny_course, "04_long_content", edition)) as pdf:
+        pages = [p.extract_text() for p in pdf.pages]
+    where = {
+        marker: [n for n, text in enumerate(pages, start=1) if marker in text]
+        for k in range(12)
+        for marker in (f"CELL_{k:02d}_FIRST", f"CELL_{k:02d}_OUT")
+    }
+    assert len({n for found in where.values() for n in found}) >= 2  # the cells do span pages
+    split = [k for k in range(12) if where[f"CELL_{k:02d}_FIRST"] != where[f"CELL_{k:02d}_OUT"]]
+    assert split == []
+
+
+def test_worked_edition_marks_solutions_and_student_edition_leaves_a_ruled_box(tiny_course):
+    with pdfplumber.open(pdf_path(tiny_course, "01_tag_table", "worked")) as pdf:
+        worked = "".join(p.extract_text() for p in pdf.pages)
+    with pdfplumber.open(pdf_path(tiny_course, "01_tag_table", "student")) as pdf:
+        student = "".join(p.extract_text() for p in pdf.pages)
+        box = _answer_box(pdf)
+    assert "WORKED SOLUTION" in worked and "OUT_SOLUTION" in worked
+    assert "Your answer" in student and "OUT_SOLUTION" not in student
+    assert box is not None and box["height"] > 60  # room to write several lines
+    assert isinstance(box["non_stroking_color"], str)  # filled with a pattern: the ruled lines
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_exercise_is_framed(tiny_course, edition):
+    with pdfplumber.open(pdf_path(tiny_course, "01_tag_table", edition)) as pdf:
+        page = next(p for p in pdf.pages[1:] if "MARK_EXERCISE" in p.extract_text())
+        word = next(w for w in page.extract_words() if "MARK_EXERCISE" in w["text"])
+        frames = [c for c in page.curves if _inside(word, c) and _orange(c["non_stroking_color"])]
+    assert frames, "no orange frame drawn around the exercise"
+
+
+def _answer_box(pdf):
+    """The patterned box around the "Your answer" label of the student edition."""
+    for page in pdf.pages:
+        label = next((w for w in page.extract_words() if w["text"] == "Your"), None)
+        if label is not None:
+            boxes = [r for r in page.rects if _inside(label, r)]
+            return max(boxes, key=lambda r: r["height"], default=None)
+    return None
+
+
+def _orange(color) -> bool:
+    return isinstance(color, tuple) and len(color) == 3 and color[0] > 0.6 > color[1] > color[2]
+
+
+def _inside(word, rect) -> bool:
+    return (
+        rect["x0"] <= word["x0"]
+        and word["x1"] <= rect["x1"]
+        and rect["top"] <= word["top"]
+        and word["bottom"] <= rect["bottom"]
+    )
+
+
+def _flat(outline):
+    for item in outline:
+        if isinstance(item, list):
+            yield from _flat(item)
+        else:
+            yield item
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_emoji_and_non_latin_letters_are_set_in_the_course_fonts(tiny_course, edition):
+    # WeasyPrint picks, per character, the first font of the stack that has its glyph; a
+    # character set in any other font fell through to whatever the building machine had.
+    with pdfplumber.open(pdf_path(tiny_course, "02_second", edition)) as pdf:
+        used = {(c["text"], c["fontname"].split("+")[-1]) for p in pdf.pages for c in p.chars}
+    wanted = {"🎉", "α", "ж", "Ü", "∑", "✓"}
+    assert wanted <= {text for text, _ in used}
+    assert [(t, f) for t, f in used if not t.isascii() and not f.startswith("Course-")] == []
+    assert {f for t, f in used if t == "🎉"} <= {"Course-Emoji", "Course-Emoji-Bold"}
+
+
+def test_a_long_contents_list_starts_on_the_cover_and_runs_on(tmp_path):
+    info = LessonInfo(
+        tmp_path / "09_x.py", "09_x", "09", "Many Headings", "1.0", "2026-01-01", ("a",) * 8
+    )
+    cells = [new_markdown_cell(f"## Heading number {i}\nSome text.") for i in range(60)]
+    page = render_handout_html(new_notebook(cells=cells), info, "worked")
+    (tmp_path / "x.pdf").write_bytes(write_pdf(page, tmp_path / "x.pdf", info, "worked"))
+    with pdfplumber.open(tmp_path / "x.pdf") as pdf:
+        entries, toc_pages = toc_entries(pdf)
+        first = page_lines(pdf.pages[0])
+    assert "Contents" in first and entries[0][0] == "Heading number 0"
+    assert len(entries) == 60 and toc_pages == 2
