@@ -7,8 +7,9 @@ PY          := $(VENV)/bin/python
 VENV_STAMP  := $(VENV)/.installed
 NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+PORT        ?= 8000
 
-.PHONY: all setup build test readme bump clean
+.PHONY: all setup build test lint new watch readme bump preview bench clean
 
 all: build
 
@@ -30,13 +31,32 @@ build: setup
 	$(PY) -m scripts build --jobs $(JOBS)
 
 test: setup
+	$(PY) -m scripts lint
 	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m scripts lint
+
+# make new TITLE="Loss Functions" → sources/NN_loss_functions.py, ready to edit
+new: setup
+	$(PY) -m scripts new "$(TITLE)"
+
+# Serve build/ on 127.0.0.1:$(PORT); each saved lesson is rebuilt and its page reloads
+watch: setup
+	$(PY) -m scripts watch --port $(PORT) --host 127.0.0.1
 
 readme: setup
 	$(PY) -m scripts readme
 
+# build/NN_slug/preview*.png: every slide and the first handout pages, shown on build/index.html
+preview: build
+	$(PY) -m scripts preview
+
 bump: setup
 	$(PY) -m scripts bump $(LESSON) --part $(or $(PART),minor)
+
+bench: setup
+	$(PY) -m scripts bench
 
 clean:
 	rm -rf build

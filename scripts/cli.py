@@ -11,8 +11,10 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import course
+from . import archive, course
+from .files import remove_leftovers
 from .lesson import LessonError, find_lessons, read_lesson
+from .report import LessonResult, print_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     bump = commands.add_parser("bump", help="raise a lesson's version and set its date to today")
     bump.add_argument("lesson", help="the lesson number NN (or its file)")
     bump.add_argument("--part", choices=("minor", "major"), default="minor")
+    lint = commands.add_parser("lint", help="ruff, then the lesson checker (sources/README.md)")
+    lint.add_argument("lessons", nargs="*", help="lesson names or paths; default: everything")
+    new = commands.add_parser("new", help="start the next lesson, sources/NN_slug.py")
+    new.add_argument("title", help='the lesson title, e.g. "Loss Functions"')
+    preview = commands.add_parser("preview", help="contact sheets of the built decks and handouts")
+    preview.add_argument("lessons", nargs="*", help="lesson names or paths; default: all built")
+    watch = commands.add_parser("watch", help="serve build/ and rebuild a lesson when saved")
+    watch.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
+    watch.add_argument("--host", default="127.0.0.1", help="a loopback address (default)")
+    commands.add_parser("bench", help="time the build against plain scripts and by hand")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "build":
@@ -42,6 +54,24 @@ def main(argv: list[str] | None = None) -> int:
         from .bump import bump_lesson
 
         return bump_lesson(root, args.lesson, args.part)
+    if args.command == "lint":
+        from .lint import command_lint
+
+        return command_lint(root, args.lessons)
+    if args.command == "new":
+        from .scaffold import command_new
+
+        return command_new(root, args.title)
+    if args.command == "preview":
+        return command_preview(root, args.lessons)
+    if args.command == "watch":
+        from .watch import command_watch
+
+        return command_watch(root, args.host, args.port)
+    if args.command == "bench":
+        from .bench import main as run_bench
+
+        return run_bench(root)
     return 2
 
 
@@ -49,13 +79,30 @@ def command_build(root: Path, selected: list[str], jobs: int) -> int:
     """Build lessons in parallel, then the index page; print a summary, failures first."""
     started = time.perf_counter()
     with build_lock(root):
+        for leftover in remove_leftovers(root / "build"):
+            print(f"  removed {leftover.relative_to(root)} (left by an interrupted build)")
         paths, early_errors = _lesson_paths(root, selected)
         results = _build_all(root, paths, jobs)
         results += early_errors
-        infos, failures = _course_facts(results)
+        infos, failures = _course_facts(root, results)
         course.write_index(root, infos, failures)
-    _print_summary(results, time.perf_counter() - started)
+    print_summary(results, time.perf_counter() - started)
     return 1 if any(r.error for r in results) else 0
+
+
+def command_preview(root: Path, selected: list[str]) -> int:
+    """Contact sheets of the built lessons (scripts/preview.py), then the index that shows them."""
+    from .preview import preview_course
+
+    code = preview_course(root, selected)
+    infos = []
+    for path in sorted((root / "sources").glob("[0-9][0-9]_*.py")):
+        try:
+            infos.append(read_lesson(path).info)
+        except LessonError:
+            continue  # a lesson whose header is broken cannot be listed
+    course.write_index(root, infos, {})
+    return code
 
 
 def command_readme(root: Path, check: bool) -> int:
@@ -104,8 +151,6 @@ def progress(name: str, message: str) -> None:
 
 
 def _lesson_paths(root: Path, selected: list[str]):
-    from .build import LessonResult
-
     sources = root / "sources"
     paths = sorted(p for p in sources.glob("*.py"))
     errors = []
@@ -123,11 +168,29 @@ def _lesson_paths(root: Path, selected: list[str]):
 
 
 def _build_all(root: Path, paths: list[Path], jobs: int) -> list:
+    # Up-to-date lessons are found without importing the pipeline: a no-op build stays fast.
+    fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem)]
+    stale = [p for p in paths if p not in fresh]
+    workers = min(jobs, len(stale)) or 1
+    print(f"Building {len(stale)} of {len(paths)} lesson(s) with {workers} worker(s)", flush=True)
+    results = [_unchanged(root, p) for p in fresh]
+    paths = stale
+    if paths:
+        results += _build_stale(root, paths, jobs)
+    return results
+
+
+def _unchanged(root: Path, path: Path) -> LessonResult:
+    progress(path.stem, "up to date")
+    manifest = archive.read_manifest(root / "build" / path.stem) or {}
+    return LessonResult(
+        path=path, name=path.stem, version=manifest.get("version", ""), skipped=True
+    )
+
+
+def _build_stale(root: Path, paths: list[Path], jobs: int) -> list:
     from .build import build_lesson
 
-    print(
-        f"Building {len(paths)} lesson(s) with {min(jobs, len(paths)) or 1} worker(s)", flush=True
-    )
     if jobs <= 1 or len(paths) <= 1:
         return [build_lesson(p, root, progress) for p in paths]
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
@@ -135,40 +198,12 @@ def _build_all(root: Path, paths: list[Path], jobs: int) -> list:
         return [f.result() for f in futures]
 
 
-def _course_facts(results: list):
-    infos, failures = [], {}
-    for result in sorted(results, key=lambda r: r.path.name):
-        if result.error:
-            failures[result.name] = result.error
+def _course_facts(root: Path, results: list):
+    """Every lesson for the index page (not only those built now), and this run's failures."""
+    infos, failures = [], {r.name: r.error for r in results if r.error}
+    for path in sorted((root / "sources").glob("*.py")):
         try:
-            infos.append(read_lesson(result.path).info)
+            infos.append(read_lesson(path).info)
         except LessonError:
             continue  # a lesson whose header is broken cannot be listed
     return infos, failures
-
-
-def _print_summary(results: list, seconds: float) -> None:
-    ordered = sorted(results, key=lambda r: (not r.error, r.path.name))
-    print("\nSummary")
-    print(f"  {'lesson':<34} {'version':<8} {'status':<10} {'time':>6}  built")
-    for r in ordered:
-        status = "FAILED" if r.error else ("up to date" if r.skipped else "built")
-        made = "-" if r.skipped or r.error else ", ".join(_short(n) for n in r.built)
-        print(f"  {r.name:<34} {r.version or '?':<8} {status:<10} {r.seconds:>5.1f}s  {made}")
-    for r in ordered:
-        for warning in r.warnings:
-            print(f"warning: {warning}")
-    failed = [r for r in ordered if r.error]
-    for r in failed:
-        print(f"error: {r.error}", file=sys.stderr)
-    if results and all(r.skipped for r in results):
-        print("Nothing to do: every lesson is up to date.")
-    print(
-        f"{len(results) - len(failed)} of {len(results)} lesson(s) ok in {seconds:.1f}s"
-        + (f"; {len(failed)} failed" if failed else "")
-    )
-
-
-def _short(name: str) -> str:
-    """`02_x_v1.2.worked.pdf` → `worked.pdf`."""
-    return name.split("_v", 1)[-1].split(".", 2)[-1]

@@ -1,0 +1,197 @@
+"""`make bench`: time the build against the plain scripts and the by-hand pipeline (not a test)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from .files import write_atomic
+
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_benchmark(root: Path) -> dict:
+    """Every figure of the table, measured in one run in a temporary copy of the course."""
+    with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
+        course = Path(tmp) / "course"
+        shutil.copytree(root / "sources", course / "sources")
+        lessons = sorted((course / "sources").glob("[0-9][0-9]_*.py"))
+        scripts = {p.stem: _median(lambda p=p: _plain_script(p)) for p in lessons}
+        figures = {
+            "lessons": len(lessons),
+            "runs": RUNS,
+            "floor_s": sum(scripts.values()),
+            "by_hand_s": _median(lambda: _by_hand(lessons, Path(tmp) / "by-hand")),
+        }
+        clean, peaks = [], []
+        for _ in range(RUNS):
+            shutil.rmtree(course / "build", ignore_errors=True)
+            seconds, peak = _build_with_peak(course)
+            clean.append(seconds)
+            peaks.append(peak)
+        figures["clean_build_s"] = statistics.median(clean)
+        figures["peak_rss_mb"] = max(peaks) / 2**20
+        figures["noop_build_s"] = _median(lambda: _build_with_peak(course)[0])
+        edited = lessons[0]
+        figures["edited_lesson"] = edited.stem
+        figures["edited_lesson_script_s"] = scripts[edited.stem]
+        figures["prose_edit_s"] = _median(lambda: _edit_and_build(course, edited, "prose"))
+        figures["code_edit_s"] = _median(lambda: _edit_and_build(course, edited, "code"))
+    return figures
+
+
+def print_table(f: dict) -> None:
+    """One table: seconds and the ratio each target is stated in."""
+    rows = [
+        ("floor: plain scripts, summed", f["floor_s"], "1.00 x floor"),
+        (
+            "by hand: jupytext+nbconvert x2+weasyprint",
+            f["by_hand_s"],
+            f"{f['by_hand_s'] / f['clean_build_s']:.2f} x clean build (target >= 2.5)",
+        ),
+        (
+            "clean build",
+            f["clean_build_s"],
+            f"{f['clean_build_s'] / f['floor_s']:.2f} x floor (target <= 1.3)",
+        ),
+        ("no-op build", f["noop_build_s"], "target <= 1 s"),
+        (
+            f"prose-only edit of {f['edited_lesson']}",
+            f["prose_edit_s"],
+            f"{f['prose_edit_s'] / f['edited_lesson_script_s']:.2f} x its script "
+            f"({f['edited_lesson_script_s']:.2f} s; target <= 0.75)",
+        ),
+        (
+            f"code edit of {f['edited_lesson']}",
+            f["code_edit_s"],
+            f"{f['code_edit_s'] / f['edited_lesson_script_s']:.2f} x its script",
+        ),
+    ]
+    print(
+        f"\nBenchmark: {f['lessons']} lessons, median of {f['runs']} runs, {os.cpu_count()} cores"
+    )
+    print(f"  {'measure':<44} {'seconds':>8}  ratio")
+    for name, seconds, ratio in rows:
+        print(f"  {name:<44} {seconds:>8.2f}  {ratio}")
+    print(
+        f"  {'peak memory (RSS) of the clean build':<44} {f['peak_rss_mb']:>6.0f}MB  "
+        "target <= 2048 MB"
+    )
+
+
+def main(root: Path) -> int:
+    """Run, print, and keep the figures in build/bench.json."""
+    figures = run_benchmark(root)
+    print_table(figures)
+    write_atomic(root / "build" / "bench.json", json.dumps(figures, indent=2) + "\n")
+    print("written: build/bench.json")
+    return 0
+
+
+def _median(measure) -> float:
+    return statistics.median(measure() for _ in range(RUNS))
+
+
+def _timed(command: list[str], cwd: Path, env: dict | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _plain_script(lesson: Path) -> float:
+    env = dict(os.environ, MPLBACKEND="Agg")
+    with tempfile.TemporaryDirectory() as cwd:
+        return _timed([sys.executable, str(lesson)], Path(cwd), env)
+
+
+def _by_hand(lessons: list[Path], work: Path) -> float:
+    """The route this build replaces: four tools, four interpreters per lesson."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    total = 0.0
+    for lesson in lessons:
+        notebook = work / f"{lesson.stem}.ipynb"
+        total += _timed(
+            [str(BIN / "jupytext"), "--to", "ipynb", "--execute", str(lesson), "-o", str(notebook)],
+            work,
+        )
+        total += _timed([str(BIN / "jupyter"), "nbconvert", "--to", "slides", str(notebook)], work)
+        total += _timed([str(BIN / "jupyter"), "nbconvert", "--to", "html", str(notebook)], work)
+        total += _timed(
+            [str(BIN / "weasyprint"), f"{lesson.stem}.html", f"{lesson.stem}.pdf"], work
+        )
+    return total
+
+
+def _build_with_peak(course: Path) -> tuple[float, int]:
+    """Seconds of one `build`, and the largest summed RSS of its process tree."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scripts", "--root", str(course), "build"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    peak = [0]
+    sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
+    sampler.start()
+    process.wait()
+    seconds = time.perf_counter() - started
+    sampler.join()
+    return seconds, peak[0]
+
+
+def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    while process.poll() is None:
+        peak[0] = max(peak[0], sum(_rss(pid) for pid in _tree(process.pid)))
+        time.sleep(0.05)
+
+
+def _tree(root_pid: int) -> list[int]:
+    """The pid and all its descendants, from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    tree, frontier = [root_pid], [root_pid]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _edit_and_build(course: Path, lesson: Path, kind: str) -> float:
+    text = lesson.read_text(encoding="utf-8")
+    stamp = time.monotonic_ns()
+    if kind == "prose":  # a new prose cell: no code changed
+        text = text.rstrip("\n") + f"\n\n# %% [markdown]\n# Edited at {stamp}.\n"
+    else:  # a new, harmless code cell: the lesson must run again
+        text = text.rstrip("\n") + f"\n\n# %%\n_bench_edit = {stamp}\n"
+    lesson.write_text(text, encoding="utf-8")
+    return _build_with_peak(course)[0]
