@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import functools
 import hashlib
 import json
 import os
@@ -32,6 +33,7 @@ def version_tuple(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+@functools.cache  # taken once, at the start of a build: edits during a build count next time
 def tool_fingerprint() -> str:
     """A hash of the build tool itself: a change to it rebuilds every lesson."""
     digest = hashlib.sha256()
