@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 from . import archive
-from .editions import make_edition
+from .editions import make_edition, stable_ids
 from .execute import execute_cached
 from .files import write_atomic
 from .handout import render_handout_html, write_pdf
@@ -63,6 +63,7 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
         staging = Path(tmp)
         deck = cut_slides(make_edition(rendered, "slides"), info)
         deck, too_tall = fit_slides(deck, lesson)  # overflowing slides → continuation slides
+        stable_ids(deck)
         result.warnings += too_tall
         result.slides = slide_count(deck)
         _timed(
@@ -78,7 +79,7 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
                 f"{edition} pdf",
                 lambda e=edition: _write_handout(staging, rendered, info, e),
             )
-        student = make_edition(notebook, "notebook")
+        student = stable_ids(make_edition(notebook, "notebook"))
         student.metadata["lesson"] = dict(notebook.metadata["lesson"])
         _write(staging, f"{info.stem}.ipynb", nbformat.writes(student))
         result.built = archive.publish(
@@ -114,7 +115,7 @@ def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) ->
 
 
 def _write_handout(staging: Path, notebook, info, edition: str) -> None:
-    page = render_handout_html(make_edition(notebook, edition), info, edition)
+    page = render_handout_html(stable_ids(make_edition(notebook, edition)), info, edition)
     _write(staging, f"{info.stem}.{edition}.pdf", write_pdf(page, staging / "x", info, edition))
 
 

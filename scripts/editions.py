@@ -47,6 +47,13 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     return notebook
 
 
+def stable_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Number the cells `cell-N`: cells the build adds get random ids, which outputs must not."""
+    for index, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{index}"
+    return notebook
+
+
 def limit_outputs(notebook: nbformat.NotebookNode, max_lines: int) -> None:
     """Cut long text outputs, leaving a visible `... N more lines` marker."""
     for cell in notebook.cells:

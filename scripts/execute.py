@@ -78,6 +78,7 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
         client = NotebookClient(
             notebook,
             timeout=CELL_TIMEOUT,
+            record_timing=False,  # timestamps would make every build's outputs differ
             kernel_name=KERNEL_NAME,
             resources={"metadata": {"path": str(run_dir)}},
             km=km,

@@ -1,0 +1,79 @@
+"""The execution cache: what re-runs a lesson and what does not; serial and parallel agree."""
+
+from __future__ import annotations
+
+import copy
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from scripts import execute
+from scripts.execute import _read_cache, cache_key
+
+from .conftest import run_build
+
+
+def lesson_notebook() -> nbformat.NotebookNode:
+    return new_notebook(cells=[new_markdown_cell("## Prose"), new_code_cell("print(1)")])
+
+
+def test_prose_edit_keeps_the_cache_key():
+    before = lesson_notebook()
+    after = copy.deepcopy(before)
+    after.cells[0].source = "## Prose, reworded"
+    assert cache_key(after) == cache_key(before)
+
+
+def test_code_edit_and_code_cell_tag_change_the_key():
+    before = lesson_notebook()
+    edited, tagged = copy.deepcopy(before), copy.deepcopy(before)
+    edited.cells[1].source = "print(2)"
+    tagged.cells[1].metadata["tags"] = ["solution"]
+    assert len({cache_key(before), cache_key(edited), cache_key(tagged)}) == 3
+
+
+def test_package_upgrade_changes_the_key(monkeypatch):
+    before = cache_key(lesson_notebook())
+    monkeypatch.setattr(execute, "_version", lambda package: "99.0" if package == "torch" else "1")
+    assert cache_key(lesson_notebook()) != before
+
+
+def test_unreadable_cache_entry_is_ignored(tmp_path):
+    entry = tmp_path / "01_x.ipynb"
+    entry.write_text('{"cells": [', encoding="utf-8")  # cut off mid-write
+    assert _read_cache(entry, "any-key") is None
+    assert _read_cache(tmp_path / "missing.ipynb", "any-key") is None
+
+
+def test_prose_edit_renders_again_without_running_the_lesson(course_copy):
+    assert run_build(course_copy, "build", "02").returncode == 0
+    source = course_copy / "sources" / "02_second.py"
+    text = source.read_text("utf-8")
+    source.write_text(text.replace("Prose with", "Prose, edited, with"), "utf-8")
+    again = run_build(course_copy, "build", "02")
+    assert "(cached)" in again.stdout
+    deck = (course_copy / "build/02_second/02_second_v2.0.slides.html").read_text("utf-8")
+    assert "Prose, edited, with" in deck
+    source.write_text(source.read_text("utf-8") + "\n# %%\nprint('new code')\n", "utf-8")
+    assert "(cached)" not in run_build(course_copy, "build", "02").stdout
+
+
+def test_unchanged_course_build_does_nothing_and_says_so(course_copy):
+    assert run_build(course_copy, "build").returncode == 0
+    again = run_build(course_copy, "build")
+    assert "Nothing to do: every lesson is up to date." in again.stdout
+
+
+def test_parallel_build_outputs_equal_serial_build(tmp_path):
+    from .conftest import copy_course
+
+    serial = copy_course(tmp_path / "serial")
+    parallel = copy_course(tmp_path / "parallel")
+    assert run_build(serial, "build", "--jobs", "1").returncode == 0
+    assert run_build(parallel, "build", "--jobs", "2").returncode == 0
+    names = sorted(p.relative_to(serial / "build") for p in (serial / "build").glob("0*/*")
+                   if p.is_file() and not p.name.startswith("."))
+    assert names
+    for name in names:
+        one, two = (serial / "build" / name).read_bytes(), (parallel / "build" / name).read_bytes()
+        assert one == two, name
