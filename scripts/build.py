@@ -49,10 +49,6 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
     result.version = info.version
     result.warnings = unknown_tags(lesson)
     out_dir = root / "build" / info.name
-    if archive.is_fresh(path, out_dir):  # nothing changed: keep what is there
-        result.skipped = True
-        progress(info.name, "up to date")
-        return
     _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
     executed = _timed(
         progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
@@ -82,9 +78,8 @@ def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> 
         student = stable_ids(make_edition(notebook, "notebook"))
         student.metadata["lesson"] = dict(notebook.metadata["lesson"])
         _write(staging, f"{info.stem}.ipynb", nbformat.writes(student))
-        result.built = archive.publish(
-            staging, out_dir, lesson
-        )  # all or nothing into build/NN_slug
+        # All or nothing: the artifacts move into build/NN_slug only now.
+        result.built = archive.publish(staging, out_dir, lesson)
     progress(info.name, f"done: {len(result.built)} artifacts")
 
 
@@ -116,7 +111,7 @@ def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) ->
 
 def _write_handout(staging: Path, notebook, info, edition: str) -> None:
     page = render_handout_html(stable_ids(make_edition(notebook, edition)), info, edition)
-    _write(staging, f"{info.stem}.{edition}.pdf", write_pdf(page, staging / "x", info, edition))
+    _write(staging, f"{info.stem}.{edition}.pdf", write_pdf(page, info, edition))
 
 
 def _with_math_as_svg(notebook, lesson: Lesson):

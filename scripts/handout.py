@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import logging
 import re
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -45,13 +44,14 @@ def render_handout_html(notebook: nbformat.NotebookNode, info: LessonInfo, editi
     return cover.replace("<ol></ol>", f"<ol>{toc}</ol>", 1) + "<main>" + body
 
 
-def write_pdf(page_html: str, target: Path, info: LessonInfo, edition: str) -> bytes:
+def write_pdf(page_html: str, info: LessonInfo, edition: str) -> bytes:
     """Lay out the handout HTML as a PDF (bytes; the caller writes them atomically)."""
     fonts = FontConfiguration()
     stylesheet = CSS(
         string=_stamp_css(info, edition), font_config=fonts, base_url=str(assets.TEMPLATES / "css")
     )
-    document = HTML(string=page_html, base_url=str(target.parent))
+    # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
+    document = HTML(string=page_html, base_url=str(assets.TEMPLATES))
     return document.write_pdf(
         stylesheets=[stylesheet], font_config=fonts, pdf_identifier=info.stem.encode()
     )
@@ -96,6 +96,7 @@ def _stamp_css(info: LessonInfo, edition: str) -> str:
     return (
         assets.template_css("handout.css")
         + f"\n@page {{ @bottom-left {{ content: {stamp}; }} @top-right {{ content: {label}; }} }}"
+        # handout.css blanks the first page's header; repeat it after the label rule above.
         + "\n@page :first { @top-right { content: none; } }\n"
     )
 

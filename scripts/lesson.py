@@ -90,8 +90,6 @@ def read_lesson(path: Path) -> Lesson:
     _check_python_syntax(path, text)
     notebook = jupytext.reads(text, fmt="py:percent")
     info = _read_header(path, name, text, notebook.metadata)
-    for index, cell in enumerate(notebook.cells):
-        cell.id = f"cell-{index}"  # not random: the same source gives byte-identical outputs
     cell_lines = _cell_line_ranges(text, len(notebook.cells))
     lesson = Lesson(info, notebook, cell_lines)
     _check_no_magics(lesson)

@@ -253,7 +253,7 @@ def test_a_long_contents_list_starts_on_the_cover_and_runs_on(tmp_path):
     )
     cells = [new_markdown_cell(f"## Heading number {i}\nSome text.") for i in range(60)]
     page = render_handout_html(new_notebook(cells=cells), info, "worked")
-    (tmp_path / "x.pdf").write_bytes(write_pdf(page, tmp_path / "x.pdf", info, "worked"))
+    (tmp_path / "x.pdf").write_bytes(write_pdf(page, info, "worked"))
     with pdfplumber.open(tmp_path / "x.pdf") as pdf:
         entries, toc_pages = toc_entries(pdf)
         first = page_lines(pdf.pages[0])
