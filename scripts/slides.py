@@ -139,6 +139,7 @@ def render_deck(deck: nbformat.NotebookNode, info: LessonInfo) -> str:
     """The deck as one HTML file with reveal.js, its theme, notes plugin and images inside."""
     exporter = SlidesExporter(
         extra_template_basedirs=[str(assets.TEMPLATES)],
+        extra_template_paths=[str(assets.TEMPLATES)],  # code_input.html.j2, shared by both
         template_name="deck",
         exclude_input_prompt=True,
         exclude_output_prompt=True,

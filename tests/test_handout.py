@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import pytest
 from pypdf import PdfReader
 
@@ -54,3 +55,27 @@ def test_unicode_in_title_prose_and_output_survives(tiny_course):
     pdf = reader(tiny_course, "02_second", "02_second_v2.0", "worked")
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert "Ünïcödé" in text and "αβγ" in text and "жзи" in text and "🎉" in text
+
+
+def test_print_highlighting_marks_only_keywords_strings_and_comments():
+    from scripts.handout import highlight_for_print
+
+    page = highlight_for_print('for x in range(3):  # count\n    print(f"{x}!", x + 1)\n')
+    marked = re.findall(r'<span class="(\w+)">([^<]*)</span>', page)
+    assert ("k", "for") in marked and ("k", "in") in marked
+    assert ("c", "# count") in marked
+    assert any(kind == "s" and text.startswith('f"') for kind, text in marked)
+    # names, operators, numbers and brackets are plain text: no box for WeasyPrint to lay out
+    assert {kind for kind, _ in marked} <= {"k", "c", "s"}
+    assert "range(3):" in page and "x + 1" in page
+
+
+def test_code_is_styled_for_print_without_the_notebook_palette(tiny_course):
+    from scripts.handout import render_handout_html
+    from scripts.lesson import read_lesson
+
+    lesson = read_lesson(tiny_course.root / "sources" / "01_tag_table.py")
+    cell = nbformat.v4.new_code_cell("if True:\n    pass  # nothing")
+    page = render_handout_html(nbformat.v4.new_notebook(cells=[cell]), lesson.info, "worked")
+    assert "var(--jp-mirror-editor" not in page  # JupyterLab colours would unset ours
+    assert '<span class="k">if</span>' in page and '<span class="c"># nothing</span>' in page
