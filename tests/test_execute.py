@@ -71,8 +71,11 @@ def test_parallel_build_outputs_equal_serial_build(tmp_path):
     parallel = copy_course(tmp_path / "parallel")
     assert run_build(serial, "build", "--jobs", "1").returncode == 0
     assert run_build(parallel, "build", "--jobs", "2").returncode == 0
-    names = sorted(p.relative_to(serial / "build") for p in (serial / "build").glob("0*/*")
-                   if p.is_file() and not p.name.startswith("."))
+    names = sorted(
+        p.relative_to(serial / "build")
+        for p in (serial / "build").glob("0*/*")
+        if p.is_file() and not p.name.startswith(".")
+    )
     assert names
     for name in names:
         one, two = (serial / "build" / name).read_bytes(), (parallel / "build" / name).read_bytes()

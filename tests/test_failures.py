@@ -39,7 +39,8 @@ def lesson(body: str, header: str = HEADER) -> str:
 def snapshot(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -72,44 +73,62 @@ def guarded(course: Path) -> dict[str, str]:
 
 CASES = {
     "syntax_error": (
-        lesson("# %%\nx = (1,\n"), r"sources/03_broken\.py:20: SyntaxError: '\(' was never closed"),
+        lesson("# %%\nx = (1,\n"),
+        r"sources/03_broken\.py:20: SyntaxError: '\(' was never closed",
+    ),
     "exception_in_cell": (
         lesson("# %%\nx = 1\nraise ValueError('boom')\n"),
-        r"sources/03_broken\.py:19: cell \(lines 19-21\) failed: ValueError: boom"),
+        r"sources/03_broken\.py:19: cell \(lines 19-21\) failed: ValueError: boom",
+    ),
     "cell_never_ends": (
         lesson("# %%\nwhile True:\n    pass\n"),
-        r"sources/03_broken\.py:19: cell \(lines 19-21\) failed: the cell ran longer than the 3 s"),
+        r"sources/03_broken\.py:19: cell \(lines 19-21\) failed: the cell ran longer than the 3 s",
+    ),
     "sys_exit": (
         lesson("# %%\nimport sys\n\nsys.exit(3)\n"),
-        r"sources/03_broken\.py:19: cell \(lines 19-22\) failed: SystemExit: 3"),
+        r"sources/03_broken\.py:19: cell \(lines 19-22\) failed: SystemExit: 3",
+    ),
     "kernel_killed": (
         lesson("# %%\nimport os\n\nos._exit(1)\n"),
-        r"sources/03_broken\.py:19: cell \(lines 19-22\) failed: the kernel died"),
+        r"sources/03_broken\.py:19: cell \(lines 19-22\) failed: the kernel died",
+    ),
     "header_missing": (
-        "# %%\nprint('no header')\n", r"sources/03_broken\.py:1: the lesson header is missing"),
+        "# %%\nprint('no header')\n",
+        r"sources/03_broken\.py:1: the lesson header is missing",
+    ),
     "key_missing": (
         lesson("# %%\nx = 1\n", HEADER.replace('#     title: "Broken"\n', "")),
-        r"sources/03_broken\.py:8: header key `lesson\.title` is missing"),
+        r"sources/03_broken\.py:8: header key `lesson\.title` is missing",
+    ),
     "version_not_major_minor": (
         lesson("# %%\nx = 1\n", HEADER.replace('"1.0"', '"1.0.1"')),
-        r"sources/03_broken\.py:10: `lesson\.version` is '1\.0\.1', not MAJOR\.MINOR"),
+        r"sources/03_broken\.py:10: `lesson\.version` is '1\.0\.1', not MAJOR\.MINOR",
+    ),
     "date_not_iso": (
         lesson("# %%\nx = 1\n", HEADER.replace('"2026-05-06"', '"6 May 2026"')),
-        r"sources/03_broken\.py:11: `lesson\.date` is '6 May 2026', not an ISO date"),
+        r"sources/03_broken\.py:11: `lesson\.date` is '6 May 2026', not an ISO date",
+    ),
     "empty_file": ("", r"sources/03_broken\.py:1: the file is empty"),
     "not_utf8": (
         HEADER.encode() + "# café\n".encode("latin-1"),
-        r"sources/03_broken\.py:15: the file is not UTF-8"),
+        r"sources/03_broken\.py:15: the file is not UTF-8",
+    ),
     "writes_into_sources": (
-        lesson("# %%\nfrom pathlib import Path\n\n"
-               f"Path({str(REPO)!r}).joinpath('x').write_text('x')\n"
-               "Path('{root}/sources/evil.py').write_text('x')\n"),
+        lesson(
+            "# %%\nfrom pathlib import Path\n\n"
+            f"Path({str(REPO)!r}).joinpath('x').write_text('x')\n"
+            "Path('{root}/sources/evil.py').write_text('x')\n"
+        ),
         r"sources/03_broken\.py:19: cell \(lines 19-23\) failed: OSError: \[Errno 30\] "
-        r"Read-only file system"),
+        r"Read-only file system",
+    ),
     "reads_the_network": (
-        lesson("# %%\nimport urllib.request\n\n"
-               "urllib.request.urlopen('http://127.0.0.1:9/', timeout=2)\n"),
-        r"sources/03_broken\.py:19: cell \(lines 19-22\) failed: URLError"),
+        lesson(
+            "# %%\nimport urllib.request\n\n"
+            "urllib.request.urlopen('http://127.0.0.1:9/', timeout=2)\n"
+        ),
+        r"sources/03_broken\.py:19: cell \(lines 19-22\) failed: URLError",
+    ),
 }
 
 
@@ -200,7 +219,11 @@ def test_build_killed_mid_way_keeps_previous_outputs_and_next_build_completes(co
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts", "--root", str(course), "build", "--jobs", "1"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, start_new_session=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     for line in proc.stdout:  # kill it while it renders, after execution
         if "deck" in line:
@@ -211,8 +234,9 @@ def test_build_killed_mid_way_keeps_previous_outputs_and_next_build_completes(co
     assert after == before  # not one artifact replaced: they move in only when all are done
     rebuilt = run_build(course, "build")
     assert rebuilt.returncode == 0
-    assert "Edited heading" in (course / "build/01_tag_table/01_tag_table_v1.3.slides.html"
-                                ).read_text("utf-8")
+    assert "Edited heading" in (
+        course / "build/01_tag_table/01_tag_table_v1.3.slides.html"
+    ).read_text("utf-8")
     assert not list((course / "build").glob("**/*.part"))
     assert not list((course / "build").glob(".[0-9][0-9]_*"))
 

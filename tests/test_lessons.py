@@ -23,8 +23,12 @@ def test_the_course_has_lessons():
 def test_lesson_runs_as_a_plain_script(lesson, tmp_path):
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
     done = subprocess.run(
-        [sys.executable, str(lesson)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, str(lesson)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, f"{lesson.name} failed:\n{done.stderr[-3000:]}"
     assert list(tmp_path.iterdir()) == [], "a lesson must not leave files behind"
