@@ -1,4 +1,8 @@
-"""Build one lesson: read, archive the outgoing version, execute once, write every artifact."""
+"""Build one lesson: read, archive the outgoing version, execute once, write every artifact.
+
+The stages are separate functions (prepare, render one artifact, finish) so that the
+scheduler (scripts/schedule.py) can render a lesson's deck and handouts in parallel.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -27,60 +32,128 @@ Progress = Callable[[str, str], None]
 logging.getLogger("traitlets").setLevel(logging.ERROR)
 
 
+ARTIFACTS = ("worked", "student", "deck")  # rendered from one execution; longest first
+
+
+@dataclass
+class Prepared:
+    """A lesson read and executed once: what every renderer of it needs, in any process."""
+
+    lesson: Lesson
+    notebook: nbformat.NotebookNode  # as executed: the student notebook comes from this
+    rendered: nbformat.NotebookNode  # with math as SVG: the deck and the handouts
+    staging: Path  # artifacts are written here and published together, or not at all
+    executed: bool  # False when the outputs came from the execution cache
+
+
+@dataclass
+class Rendered:
+    """What rendering one artifact tells the summary."""
+
+    slides: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
 def build_lesson(path: Path, root: Path, progress: Progress) -> LessonResult:
-    """Build every artifact of one lesson; errors become the result's one-line message."""
+    """Build every artifact of one lesson in this process (the serial route: --jobs 1)."""
     result = LessonResult(path=path, name=path.stem)
     started = time.perf_counter()
+    prepared = None
     try:
-        _build(path, root, result, progress)
-    except (LessonError, archive.ArchiveError) as error:
-        result.error = str(error)
-    except Exception as error:  # a bug in the build itself: still one line, still other lessons
-        result.error = (
-            f"{shown(path)}:1: the build failed: {type(error).__name__}: {error}; report this"
-        )
+        prepared = prepare(path, root, progress)
+        note_prepared(result, prepared)
+        for artifact in ARTIFACTS:
+            note_rendered(result, render(prepared, artifact, progress))
+        finish(prepared, result, progress)
+    except Exception as error:
+        result.error = error_line(path, error)
+        result.version = result.version or header_version(path)
+    finally:
+        if prepared is not None:
+            discard(prepared)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _build(path: Path, root: Path, result: LessonResult, progress: Progress) -> None:
+def prepare(path: Path, root: Path, progress: Progress) -> Prepared:
+    """Read the lesson, archive its outgoing version, execute it (or reuse the cache)."""
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
-    result.version = info.version
-    result.warnings = unknown_tags(lesson)
-    out_dir = root / "build" / info.name
     _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
     executed = _timed(
         progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
     )
-    notebook, result.executed = executed
+    notebook, ran = executed
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
-    with tempfile.TemporaryDirectory(dir=_ensure(root / "build"), prefix=f".{info.name}-") as tmp:
-        staging = Path(tmp)
-        deck = cut_slides(make_edition(rendered, "slides"), info)
-        deck, too_tall = fit_slides(deck, lesson)  # overflowing slides → continuation slides
-        stable_ids(deck)
-        result.warnings += too_tall
-        result.slides = slide_count(deck)
-        _timed(
-            progress,
-            info.name,
-            "deck",
-            lambda: _write(staging, f"{info.stem}.slides.html", render_deck(deck, info)),
-        )
-        for edition in ("worked", "student"):
-            _timed(
-                progress,
-                info.name,
-                f"{edition} pdf",
-                lambda e=edition: _write_handout(staging, rendered, info, e),
-            )
-        student = stable_ids(make_edition(notebook, "notebook"))
-        student.metadata["lesson"] = dict(notebook.metadata["lesson"])
-        _write(staging, f"{info.stem}.ipynb", nbformat.writes(student))
-        # All or nothing: the artifacts move into build/NN_slug only now.
-        result.built = archive.publish(staging, out_dir, lesson)
+    staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
+    return Prepared(lesson, notebook, rendered, staging, ran)
+
+
+def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
+    """Write one artifact ("deck", "worked" or "student") into the lesson's staging folder."""
+    info = prepared.lesson.info
+    if artifact == "deck":
+        return _timed(progress, info.name, "deck", lambda: _write_deck(prepared))
+    _timed(
+        progress,
+        info.name,
+        f"{artifact} pdf",
+        lambda: _write_handout(prepared.staging, prepared.rendered, info, artifact),
+    )
+    return Rendered()
+
+
+def finish(prepared: Prepared, result: LessonResult, progress: Progress) -> None:
+    """Write the student notebook, then publish every artifact at once."""
+    info = prepared.lesson.info
+    student = stable_ids(make_edition(prepared.notebook, "notebook"))
+    student.metadata["lesson"] = dict(prepared.notebook.metadata["lesson"])
+    _write(prepared.staging, f"{info.stem}.ipynb", nbformat.writes(student))
+    # All or nothing: the artifacts move into build/NN_slug only now.
+    out_dir = prepared.staging.parent / info.name
+    result.built = archive.publish(prepared.staging, out_dir, prepared.lesson)
     progress(info.name, f"done: {len(result.built)} artifacts")
+
+
+def discard(prepared: Prepared) -> None:
+    """Remove the staging folder (empty after a publish; partial after a failure)."""
+    shutil.rmtree(prepared.staging, ignore_errors=True)
+
+
+def note_prepared(result: LessonResult, prepared: Prepared) -> None:
+    result.version = prepared.lesson.info.version
+    result.warnings += unknown_tags(prepared.lesson)
+    result.executed = prepared.executed
+
+
+def note_rendered(result: LessonResult, rendered: Rendered) -> None:
+    result.slides = result.slides or rendered.slides
+    result.warnings += rendered.warnings
+
+
+def error_line(path: Path, error: Exception) -> str:
+    """Any failure as the one line the summary prints."""
+    if isinstance(error, LessonError):  # ArchiveError is one too
+        return str(error)
+    # a bug in the build itself: still one line, and the other lessons still build
+    return f"{shown(path)}:1: the build failed: {type(error).__name__}: {error}; report this"
+
+
+def header_version(path: Path) -> str:
+    """The version a lesson's header names, for the summary of a lesson that failed."""
+    try:
+        return read_lesson(path).info.version
+    except LessonError:
+        return ""
+
+
+def _write_deck(prepared: Prepared) -> Rendered:
+    info = prepared.lesson.info
+    deck = cut_slides(make_edition(prepared.rendered, "slides"), info)
+    deck, too_tall = fit_slides(deck, prepared.lesson)  # overflowing → continuation slides
+    stable_ids(deck)
+    _write(prepared.staging, f"{info.stem}.slides.html", render_deck(deck, info))
+    return Rendered(slides=slide_count(deck), warnings=too_tall)
 
 
 def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) -> None:

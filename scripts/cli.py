@@ -7,7 +7,6 @@ import fcntl
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -171,13 +170,17 @@ def _build_all(root: Path, paths: list[Path], jobs: int) -> list:
     # Up-to-date lessons are found without importing the pipeline: a no-op build stays fast.
     fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem)]
     stale = [p for p in paths if p not in fresh]
-    workers = min(jobs, len(stale)) or 1
+    workers = _workers(jobs, len(stale))
     print(f"Building {len(stale)} of {len(paths)} lesson(s) with {workers} worker(s)", flush=True)
     results = [_unchanged(root, p) for p in fresh]
-    paths = stale
-    if paths:
-        results += _build_stale(root, paths, jobs)
+    if stale:
+        results += _build_stale(root, stale, workers)
     return results
+
+
+def _workers(jobs: int, stale: int) -> int:
+    from_stages = stale * 3  # each lesson renders three artifacts at once (scripts/schedule.py)
+    return max(1, min(jobs, from_stages))
 
 
 def _unchanged(root: Path, path: Path) -> LessonResult:
@@ -188,14 +191,14 @@ def _unchanged(root: Path, path: Path) -> LessonResult:
     )
 
 
-def _build_stale(root: Path, paths: list[Path], jobs: int) -> list:
-    from .build import build_lesson
+def _build_stale(root: Path, paths: list[Path], workers: int) -> list:
+    if workers <= 1:
+        from .build import build_lesson
 
-    if jobs <= 1 or len(paths) <= 1:
         return [build_lesson(p, root, progress) for p in paths]
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        futures = [pool.submit(build_lesson, p, root, progress) for p in paths]
-        return [f.result() for f in futures]
+    from .schedule import build_lessons
+
+    return build_lessons(paths, root, workers, progress)
 
 
 def _course_facts(root: Path, results: list):

@@ -198,4 +198,4 @@ def test_deck_declares_the_slide_count_the_build_meant(tiny_course):
 
 def test_code_font_is_embedded_in_the_deck(tiny_course):
     html = (tiny_course.root / "build" / DECK).read_text(encoding="utf-8")
-    assert 'font-family: "Deck Mono"' in html and "data:font/woff2;base64," in html
+    assert 'font-family: "Deck Mono"' in html and "data:font/woff;base64," in html
