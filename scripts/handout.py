@@ -16,8 +16,10 @@ from pygments.token import Comment, Keyword, Operator, String, Text
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets
+from . import assets, linebreak
 from .lesson import LessonInfo
+
+linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
 
 # WeasyPrint warns about pygments' empty CSS values and its font subsetter: nothing an author
 # can act on, and it would bury the build's own progress lines.

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 from pypdf import PdfReader
 
 PDFS = ["worked", "student"]
+REPO = Path(__file__).resolve().parent.parent
 
 
 def reader(built, lesson, stem, edition) -> PdfReader:
@@ -79,3 +82,19 @@ def test_code_is_styled_for_print_without_the_notebook_palette(tiny_course):
     page = render_handout_html(nbformat.v4.new_notebook(cells=[cell]), lesson.info, "worked")
     assert "var(--jp-mirror-editor" not in page  # JupyterLab colours would unset ours
     assert '<span class="k">if</span>' in page and '<span class="c"># nothing</span>' in page
+
+
+def test_a_space_before_an_inline_element_never_leaves_one_word_alone_on_a_line():
+    # At this width WeasyPrint 70 alone puts "It" on a line of its own (scripts/linebreak.py).
+    from scripts.handout import write_pdf
+    from scripts.lesson import read_lesson
+
+    info = read_lesson(REPO / "tests/fixtures/course/sources/01_tag_table.py").info
+    prose = (
+        "<p>It walks the graph from the loss back to the leaves, multiplying local derivatives "
+        "(the chain rule), and <strong>adds</strong> the result into each leaf's .grad.</p>"
+    )
+    pdf = write_pdf(f"<html><body><main>{prose}</main></body></html>", info, "worked")
+    lines = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()
+    assert lines[0].startswith("It walks the graph") and lines[0].rstrip().endswith("and")
+    assert lines[1].startswith("adds the result")  # what does not fit still moves down
