@@ -29,6 +29,7 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)
 COURSE = "PyTorch Fundamentals"
 AUTHOR = "PyTorch Fundamentals course team"
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
+LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
 HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
@@ -92,7 +93,29 @@ def highlight_for_print(source: str, language: str | None = None, metadata=None)
     """
     lexer = get_lexer_by_name(language or "ipython3")
     lexer.add_filter(_InkOnly())
-    return highlight(source or " ", lexer, HtmlFormatter(cssclass="highlight"))
+    page = highlight(source or " ", lexer, HtmlFormatter(cssclass="highlight"))
+    return _hang_long_lines(page, source)
+
+
+def _hang_long_lines(page: str, source: str) -> str:
+    """Long source lines as blocks with a hanging indent, so a wrapped line reads as one.
+
+    Code wraps at the right margin; without this the rest of a line would start at the left
+    edge, like a new statement. Its continuation is indented four columns past the line's
+    own indentation instead. Only lines that may reach the margin get a block of their own.
+    """
+    head, body = page.split("<pre>", 1)
+    lines = body.split("\n")  # pygments closes its spans at each line end
+    hung = set()
+    for number, text in enumerate(source.split("\n")[: len(lines) - 1]):
+        if len(text) > LONG_CODE_LINE:
+            hang = len(text) - len(text.lstrip(" ")) + 4
+            style = f"padding-left: {hang}ch; text-indent: -{hang}ch"
+            lines[number] = f'<span class="long-line" style="{style}">{lines[number]}</span>'
+            hung.add(number)
+    # a block ends its own line: the newline after it would add an empty one
+    joined = "".join(line if n in hung else line + "\n" for n, line in enumerate(lines[:-1]))
+    return f"{head}<pre>{joined}{lines[-1]}"
 
 
 def number_headings(body: str) -> tuple[str, str]:

@@ -98,3 +98,13 @@ def test_a_space_before_an_inline_element_never_leaves_one_word_alone_on_a_line(
     lines = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()
     assert lines[0].startswith("It walks the graph") and lines[0].rstrip().endswith("and")
     assert lines[1].startswith("adds the result")  # what does not fit still moves down
+
+
+def test_long_code_lines_get_a_hanging_indent_past_their_own_indentation():
+    from scripts.handout import LONG_CODE_LINE, highlight_for_print
+
+    long = "    total = " + " + ".join(["x"] * LONG_CODE_LINE)
+    page = highlight_for_print(f"if x:\n{long}\nshort = 1\n")
+    assert page.count('class="long-line"') == 1
+    assert 'style="padding-left: 8ch; text-indent: -8ch">    total = x' in page
+    assert "</span>short = 1\n" in page  # no empty line after the block

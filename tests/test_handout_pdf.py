@@ -163,6 +163,24 @@ def test_long_code_and_output_lines_wrap_and_lose_nothing(tiny_course, edition):
     assert "".join(f"O{i:03d}" for i in range(80)) in text  # the long output word
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_a_wrapped_code_line_continues_indented_under_itself(tiny_course, edition):
+    with pdfplumber.open(pdf_path(tiny_course, "04_long_content", edition)) as pdf:
+        page = next(p for p in pdf.pages[1:] if "MARK_LONG_LINE" in p.extract_text())
+        rows = {}
+        for char in page.chars:
+            if "Mono" in char["fontname"]:
+                rows.setdefault(round(char["top"]), []).append(char)
+    lines = [sorted(row, key=lambda c: c["x0"]) for _, row in sorted(rows.items())]
+    text = ["".join(c["text"] for c in line) for line in lines]
+    first = next(n for n, t in enumerate(text) if t.startswith("tokens = "))
+    continued = [lines[n] for n in range(first + 1, len(lines)) if text[n].startswith("L0")]
+    assert continued  # the line did wrap
+    column = lines[first][0]["width"]
+    for line in continued:  # four columns in from where `tokens` starts, not back at the edge
+        assert line[0]["x0"] == pytest.approx(lines[first][0]["x0"] + 4 * column, abs=1)
+
+
 def test_code_is_set_at_a_readable_size(tiny_course):
     with pdfplumber.open(pdf_path(tiny_course, "04_long_content", "worked")) as pdf:
         sizes = {round(c["size"], 1) for p in pdf.pages for c in p.chars if "Mono" in c["fontname"]}
