@@ -25,6 +25,7 @@ EXERCISE_FRAME = {"markdown": 50.0, "code": 25.0}  # the orange frame: border, p
 FIGURE_WIDTH = 860.0  # a figure is drawn this wide at most ...
 FIGURE_HEIGHT = 430.0  # ... and this tall at most;
 FIGURE_MIN_HEIGHT = 250.0  # the build may shrink it down to this to keep it on its slide
+FIGURE_MAX_WIDTH = 1180.0  # ... or grow it into a slide's spare height, up to this wide
 FIGURE_MARGIN = 14.0
 FIGURE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
 

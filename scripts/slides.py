@@ -20,9 +20,11 @@ from .editions import tags
 from .lesson import Lesson, LessonInfo, shown
 from .slideheight import (
     FIGURE_MARGIN,
+    FIGURE_MAX_WIDTH,
     FIGURE_MIMES,
     FIGURE_MIN_HEIGHT,
     cell_height,
+    figure_ratio,
     input_height,
     natural_figure_height,
 )
@@ -216,7 +218,26 @@ def _fit_slide(slide: list, where, warnings: list[str]) -> list:
             warnings.append(_too_tall(where(cell), slide[0], used + height))
         pages[-1].append(cell)
         used += height
+    for page in pages:
+        _grow_figures(page)
     return [cell for page in pages for cell in page]
+
+
+def _grow_figures(page: list) -> None:
+    """Let the figures on a slide take the height its other cells leave empty.
+
+    A figure is first fitted at FIGURE_HEIGHT at most, so that code can share its slide; on a
+    slide with room to spare (a figure on a continuation slide of its own, say) it grows,
+    as wide as the slide allows, so the back row can read it.
+    """
+    figures = [o for cell in page for o in _figures(cell)]
+    spare = SLIDE_BUDGET - sum(cell_height(c) for c in page)
+    if not figures or spare < 1:
+        return
+    for output in figures:
+        deck = output.metadata["deck"]
+        widest = FIGURE_MAX_WIDTH * figure_ratio(output.get("data", {}))
+        deck["height"] = math.floor(min(deck["height"] + spare / len(figures), widest))
 
 
 def _splittable(cell, room: float) -> bool:

@@ -9,7 +9,12 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from scripts.lesson import Lesson, LessonInfo
-from scripts.slideheight import FIGURE_MIN_HEIGHT, cell_height, natural_figure_height
+from scripts.slideheight import (
+    FIGURE_MAX_WIDTH,
+    FIGURE_MIN_HEIGHT,
+    cell_height,
+    natural_figure_height,
+)
 from scripts.slides import SLIDE_BUDGET, cut_slides, fit_slides, group_slides, slide_count
 
 INFO = LessonInfo(
@@ -165,10 +170,19 @@ def test_a_figure_shrinks_to_stay_beside_its_code():
     assert FIGURE_MIN_HEIGHT <= output.metadata["deck"]["height"] < natural_figure_height(output)
 
 
-def test_a_figure_keeps_its_natural_height_where_there_is_room():
+def test_a_figure_grows_into_the_room_its_slide_leaves():
     deck, _ = fitted(lesson_of(new_markdown_cell("## Plot"), figure()))
     (output,) = deck.cells[-1].outputs
-    assert output.metadata["deck"]["height"] == int(natural_figure_height(output))
+    assert output.metadata["deck"]["height"] > natural_figure_height(output)
+    assert output.metadata["deck"]["height"] <= FIGURE_MAX_WIDTH / 2  # a 2:1 figure: as wide
+    (slide,) = group_slides(deck.cells)[1:]
+    assert sum(cell_height(c) for c in slide) <= SLIDE_BUDGET
+
+
+def test_a_wide_figure_grows_only_as_far_as_the_slide_is_wide():
+    deck, _ = fitted(lesson_of(new_markdown_cell("## Plot"), figure(width_pt=800, height_pt=100)))
+    (output,) = deck.cells[-1].outputs
+    assert output.metadata["deck"]["height"] == int(FIGURE_MAX_WIDTH / 8)
 
 
 def test_solution_follows_its_exercise_on_a_slide_of_its_own():
