@@ -107,7 +107,8 @@ def _hang_long_lines(page: str, source: str) -> str:
     head, body = page.split("<pre>", 1)
     lines = body.split("\n")  # pygments closes its spans at each line end
     hung = set()
-    for number, text in enumerate(source.split("\n")[: len(lines) - 1]):
+    # the lexer drops the source's leading and trailing newlines (pygments' `stripnl`)
+    for number, text in enumerate(source.strip("\n").split("\n")[: len(lines) - 1]):
         if len(text) > LONG_CODE_LINE:
             hang = len(text) - len(text.lstrip(" ")) + 4
             style = f"padding-left: {hang}ch; text-indent: -{hang}ch"

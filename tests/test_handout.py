@@ -108,3 +108,12 @@ def test_long_code_lines_get_a_hanging_indent_past_their_own_indentation():
     assert page.count('class="long-line"') == 1
     assert 'style="padding-left: 8ch; text-indent: -8ch">    total = x' in page
     assert "</span>short = 1\n" in page  # no empty line after the block
+
+
+def test_the_hanging_indent_lands_on_the_long_line_after_leading_blank_lines():
+    from scripts.handout import LONG_CODE_LINE, highlight_for_print
+
+    long = "total = " + " + ".join(["x"] * LONG_CODE_LINE)
+    page = highlight_for_print(f"\n\nshort = 1\n{long}\n")
+    assert 'text-indent: -4ch">total = x' in page
+    assert '<span class="long-line"' not in page.split("short = 1")[0]
