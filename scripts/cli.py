@@ -179,8 +179,11 @@ def _build_all(root: Path, paths: list[Path], jobs: int) -> list:
 
 
 def _workers(jobs: int, stale: int) -> int:
-    from_stages = stale * 3  # each lesson renders three artifacts at once (scripts/schedule.py)
-    return max(1, min(jobs, from_stages))
+    if not stale:
+        return 1  # and the pipeline stays unimported: a no-op build stays fast
+    from .build import ARTIFACTS  # each lesson renders these at once (scripts/schedule.py)
+
+    return max(1, min(jobs, stale * len(ARTIFACTS)))
 
 
 def _unchanged(root: Path, path: Path) -> LessonResult:

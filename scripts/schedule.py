@@ -24,7 +24,6 @@ class _Lesson:
     result: LessonResult
     prepared: build.Prepared | None = None
     due: set[str] = field(default_factory=set)
-    seconds: float = 0.0  # the sum of its stages' times (its share of the machine)
 
 
 def build_lessons(paths: list[Path], root: Path, jobs: int, progress) -> list[LessonResult]:
@@ -40,15 +39,13 @@ def build_lessons(paths: list[Path], root: Path, jobs: int, progress) -> list[Le
                 path, stage = running.pop(future)
                 for follow_up in _advance(lessons[path], stage, future.result(), progress):
                     running[pool.submit(_render, *follow_up, progress)] = (path, follow_up[1])
-    for lesson in lessons.values():
-        lesson.result.seconds = lesson.seconds
     return [lessons[path].result for path in paths]
 
 
 def _advance(lesson: _Lesson, stage: str, outcome: tuple, progress) -> list[tuple]:
     """Record one finished stage; returns the render jobs it makes due (after a prepare)."""
     value, error, seconds = outcome
-    lesson.seconds += seconds
+    lesson.result.seconds += seconds  # the sum of its stages' times: its share of the machine
     if error:
         lesson.result.error = lesson.result.error or error
         lesson.result.version = lesson.result.version or build.header_version(lesson.result.path)
