@@ -42,6 +42,14 @@ def run_build(root: Path, *args: str, timeout: int = 300) -> Built:
     return Built(root, done.returncode, done.stdout, done.stderr)
 
 
+def run_script(path: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """Run a lesson as a plain script, as an author would with `python`, with no display."""
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    return subprocess.run(
+        [sys.executable, str(path)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
 def copy_course(target: Path, name: str = "course") -> Path:
     """A fresh copy of a fixture course (sources/ and README.md) in `target`."""
     shutil.copytree(FIXTURES / name, target, dirs_exist_ok=True)

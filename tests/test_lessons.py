@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scripts.lesson import read_lesson
+
+from .conftest import run_script
 
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "sources").glob("[0-9][0-9]_*.py"))
@@ -21,15 +20,7 @@ def test_the_course_has_lessons():
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
 def test_lesson_runs_as_a_plain_script(lesson, tmp_path):
-    env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-    done = subprocess.run(
-        [sys.executable, str(lesson)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_script(lesson, tmp_path)
     assert done.returncode == 0, f"{lesson.name} failed:\n{done.stderr[-3000:]}"
     assert list(tmp_path.iterdir()) == [], "a lesson must not leave files behind"
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -13,7 +10,7 @@ from scripts.lesson import KNOWN_TAGS, LessonError, read_lesson
 from scripts.lint import lint_lesson
 from scripts.scaffold import create_lesson, slugify
 
-from .conftest import run_build
+from .conftest import run_build, run_script
 
 TODAY = datetime.date(2026, 5, 17)
 
@@ -90,15 +87,7 @@ def test_new_lesson_runs_as_a_plain_script(course_copy, tmp_path):
     path = create_lesson(course_copy / "sources", "Loss Functions", TODAY)
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=run_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_script(path, run_dir)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "device:" in done.stdout
 
