@@ -1,5 +1,6 @@
 # The course build. `make` sets up and builds everything; `make test` sets up and tests.
 # Set-up is file-based: .venv and node_modules are rebuilt only when their manifests change.
+# `make help` lists the targets (from the `##` comments below).
 
 PYTHON_BASE ?= python3
 VENV        := .venv
@@ -9,54 +10,65 @@ NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PORT        ?= 8000
 
-.PHONY: all setup build test lint new watch readme bump preview bench clean
+.PHONY: all help setup build test lint run new watch readme bump preview bench clean
 
 all: build
 
-setup: $(VENV_STAMP) $(NODE_STAMP)
+help: ## list the targets
+	@echo "make [target] [VAR=value]   (the default target is build)"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z]+:.*## / {printf "  %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: $(VENV_STAMP) $(NODE_STAMP) ## .venv with the pinned Python packages, reveal.js and fonts from npm
 
 $(VENV_STAMP): pyproject.toml
-	$(PYTHON_BASE) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	# The pins live in pyproject.toml; the project itself is not installed, only run in place.
-	$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'], sep='\n')" > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
-	touch $@
+	@$(PYTHON_BASE) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "$(PYTHON_BASE) is Python %d.%d; the course needs 3.11, 3.12 or 3.13: make PYTHON_BASE=/path/to/python3.12" % v)'
+	@echo "set-up 1/4: creating $(VENV) with $$($(PYTHON_BASE) --version)"
+	@$(PYTHON_BASE) -m venv $(VENV)
+	@echo "set-up 2/4: upgrading pip"
+	@$(PY) -m pip install --quiet --upgrade pip
+	@echo "set-up 3/4: installing the pinned packages of pyproject.toml (torch is the big one: a minute or two)"
+	@# The pins live in pyproject.toml; the project itself is not installed, only run in place.
+	@$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'], sep='\n')" > $(VENV)/requirements.txt
+	@$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@echo "set-up 4/4: installing reveal.js and the fonts from npm (package-lock.json)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
-build: setup
+build: setup ## build every lesson: decks, handouts, notebooks, build/index.html (JOBS=N)
 	$(PY) -m scripts build --jobs $(JOBS)
 
-test: setup
+test: setup ## the lesson checker, then the test suite
 	$(PY) -m scripts lint
 	$(PY) -m pytest
 
-lint: setup
+lint: setup ## ruff and the lesson checker over sources/
 	$(PY) -m scripts lint
 
-# make new TITLE="Loss Functions" → sources/NN_loss_functions.py, ready to edit
-new: setup
+run: setup ## run one lesson as a plain script, guarded as in the build: make run LESSON=02
+	$(if $(LESSON),,$(error LESSON is missing; write make run LESSON=NN, e.g. make run LESSON=02))
+	$(PY) -m scripts run $(LESSON)
+
+new: setup ## start the next lesson: make new TITLE="Loss Functions"
 	$(PY) -m scripts new "$(TITLE)"
 
-# Serve build/ on 127.0.0.1:$(PORT); each saved lesson is rebuilt and its page reloads
-watch: setup
+watch: setup ## serve build/ on 127.0.0.1 (PORT=8000); a saved lesson is rebuilt and its page reloads
 	$(PY) -m scripts watch --port $(PORT) --host 127.0.0.1
 
-readme: setup
+readme: setup ## regenerate the README's lesson table
 	$(PY) -m scripts readme
 
-# build/NN_slug/preview*.png: every slide and the first handout pages, shown on build/index.html
-preview: build
+preview: build ## contact sheets of every slide and the first handout pages (needs chromium, poppler)
 	$(PY) -m scripts preview
 
-bump: setup
+bump: setup ## raise a lesson's version: make bump LESSON=02 [PART=major]
+	$(if $(LESSON),,$(error LESSON is missing; write make bump LESSON=NN, e.g. make bump LESSON=02))
 	$(PY) -m scripts bump $(LESSON) --part $(or $(PART),minor)
 
-bench: setup
+bench: setup ## time the build against plain scripts and the by-hand route
 	$(PY) -m scripts bench
 
-clean:
+clean: ## remove build/ (legacy/ is kept: it is the archive)
 	rm -rf build

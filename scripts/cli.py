@@ -3,22 +3,55 @@
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
+import signal
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import archive, course
+from .errors import CourseError
 from .files import remove_leftovers
-from .lesson import LessonError, find_lessons, read_lesson
+from .lesson import LessonError, read_lesson
+from .lessons import Lessons
+from .lock import build_lock
 from .report import LessonResult, print_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (a `timeout`, CI's time limit) handled like Ctrl-C: stop cleanly, one line."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a user error or an interruption is one line, never a traceback."""
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    try:
+        return run(argv)
+    except CourseError as error:
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(
+            f"\ninterrupted ({signal.Signals(signum).name}): nothing half-built was published; "
+            "run the command again to finish",
+            file=sys.stderr,
+        )
+        return 128 + signum
+
+
+def _raise_interrupted(signum, frame) -> None:
+    raise Interrupted(signum)
+
+
+def run(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; the return value is the exit code."""
     parser = argparse.ArgumentParser(prog="python -m scripts", description=__doc__)
     parser.add_argument(
@@ -43,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     watch.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
     watch.add_argument("--host", default="127.0.0.1", help="a loopback address (default)")
     commands.add_parser("bench", help="time the build against plain scripts and by hand")
+    run = commands.add_parser(
+        "run", help="run one lesson as a plain script, under the build's guard"
+    )
+    run.add_argument("lesson", help="the lesson number NN, NN_slug or its file")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "build":
@@ -67,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         from .watch import command_watch
 
         return command_watch(root, args.host, args.port)
+    if args.command == "run":
+        return command_run(root, args.lesson)
     if args.command == "bench":
         from .bench import main as run_bench
 
@@ -77,16 +116,30 @@ def main(argv: list[str] | None = None) -> int:
 def command_build(root: Path, selected: list[str], jobs: int) -> int:
     """Build lessons in parallel, then the index page; print a summary, failures first."""
     started = time.perf_counter()
-    with build_lock(root):
+    lessons = Lessons.find(root)
+    paths = lessons.select(selected)  # an unknown name stops here, before anything is locked
+    with build_lock(root / "build", say=lambda line: print(line, flush=True)):
         for leftover in remove_leftovers(root / "build"):
             print(f"  removed {leftover.relative_to(root)} (left by an interrupted build)")
-        paths, early_errors = _lesson_paths(root, selected)
-        results = _build_all(root, paths, jobs)
-        results += early_errors
-        infos, failures = _course_facts(root, results)
-        course.write_index(root, infos, failures)
+        results = _build_all(root, [p for p in paths if p not in lessons.problems], jobs)
+        results += _problem_results(lessons, selected)
+        _update_course_pages(root, lessons, results)
     print_summary(results, time.perf_counter() - started)
     return 1 if any(r.error for r in results) else 0
+
+
+def command_run(root: Path, which: str) -> int:
+    """Run one lesson as a plain script under the build's guard (sandbox.py), traceback and all."""
+    import subprocess
+    import tempfile
+
+    from .execute import SANDBOX
+
+    lessons = Lessons.find(root)
+    path = lessons.select([which])[0]
+    with tempfile.TemporaryDirectory(prefix=f"{path.stem}-") as workdir:
+        command = [sys.executable, str(SANDBOX), "script", str(root), str(path)]
+        return subprocess.run(command, cwd=workdir).returncode
 
 
 def command_preview(root: Path, selected: list[str]) -> int:
@@ -106,13 +159,16 @@ def command_preview(root: Path, selected: list[str]) -> int:
 
 def command_readme(root: Path, check: bool) -> int:
     """Regenerate (or check) the README contents table from the lesson headers."""
-    infos = [read_lesson(p).info for p in find_lessons(root / "sources")]
+    lessons = Lessons.find(root)
+    lessons.check()
+    infos = [read_lesson(p).info for p in lessons.paths]
     readme = root / "README.md"
     if check:
         text = readme.read_text(encoding="utf-8")
         if course.replace_between_markers(text, course.readme_table(infos)) != text:
             print(
-                "README.md:1: the lesson table is out of date; run `make readme`", file=sys.stderr
+                "error: README.md:1: the lesson table is out of date; run `make readme`",
+                file=sys.stderr,
             )
             return 1
         print("README.md: lesson table is up to date")
@@ -122,48 +178,19 @@ def command_readme(root: Path, check: bool) -> int:
     return 0
 
 
-@contextmanager
-def build_lock(root: Path):
-    """One build at a time per tree: a second one waits, and says what it is waiting for."""
-    (root / "build").mkdir(exist_ok=True)
-    with open(root / "build" / ".lock", "a+") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "another process"
-            print(
-                f"build/.lock: another build is running (pid {holder}); waiting for it to finish",
-                flush=True,
-            )
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
-        yield
-
-
 def progress(name: str, message: str) -> None:
     """One line per lesson and stage, printed as it happens."""
     print(f"  {name:<34} {message}", flush=True)
 
 
-def _lesson_paths(root: Path, selected: list[str]):
-    sources = root / "sources"
-    paths = sorted(p for p in sources.glob("*.py"))
-    errors = []
-    try:
-        find_lessons(sources)
-    except LessonError as error:  # duplicate numbers: those lessons fail, the others build
-        duplicates = {p for p in paths if p.name[:2] == error.path.name[:2]}
-        for path in sorted(duplicates):
-            errors.append(LessonResult(path=path, name=path.stem, error=str(error)))
-        paths = [p for p in paths if p not in duplicates]
-    if selected:
-        wanted = {Path(s).stem for s in selected} | {Path(s).stem[:2] for s in selected}
-        paths = [p for p in paths if p.stem in wanted or p.stem[:2] in wanted]
-    return paths, errors
+def _problem_results(lessons: Lessons, selected: list[str]) -> list[LessonResult]:
+    """The files that cannot be built as they stand (duplicate numbers, notebooks)."""
+    chosen = set(lessons.select(selected)) if selected else None
+    return [
+        LessonResult(path=path, name=path.stem, error=str(error))
+        for path, error in lessons.problems.items()
+        if chosen is None or path in chosen
+    ]
 
 
 def _build_all(root: Path, paths: list[Path], jobs: int) -> list:
@@ -204,12 +231,17 @@ def _build_stale(root: Path, paths: list[Path], workers: int) -> list:
     return build_lessons(paths, root, workers, progress)
 
 
-def _course_facts(root: Path, results: list):
-    """Every lesson for the index page (not only those built now), and this run's failures."""
-    infos, failures = [], {r.name: r.error for r in results if r.error}
-    for path in sorted((root / "sources").glob("*.py")):
+def _update_course_pages(root: Path, lessons: Lessons, results: list[LessonResult]) -> None:
+    """The index page lists every lesson, readable or not; the README table follows headers."""
+    infos, unreadable = [], {}
+    for path in lessons.buildable():
         try:
             infos.append(read_lesson(path).info)
-        except LessonError:
-            continue  # a lesson whose header is broken cannot be listed
-    return infos, failures
+        except LessonError as error:
+            unreadable[path.stem] = str(error)  # listed with its error, and its last good build
+    failures = {r.name: r.error for r in results if r.error}
+    course.write_index(root, infos, failures, unreadable)
+    readme = root / "README.md"
+    if not unreadable and not lessons.problems and readme.is_file():
+        if course.update_readme(readme, infos):
+            print("README.md: lesson table updated", flush=True)

@@ -6,6 +6,7 @@ import html
 from pathlib import Path
 
 from . import archive
+from .errors import CourseError
 from .files import write_atomic
 from .lesson import LessonInfo
 
@@ -55,17 +56,30 @@ def update_readme(readme: Path, lessons: list[LessonInfo]) -> bool:
 def replace_between_markers(text: str, table: str) -> str:
     """The README text with its generated section replaced by `table`."""
     if README_START not in text or README_END not in text:
-        raise ValueError(
-            f"README.md:1: the markers {README_START!r} and {README_END!r} are "
-            "missing; put them back around the contents table"
+        raise CourseError(
+            "README.md:1",
+            "the markers of the generated lesson table are missing",
+            f"put {README_START!r} and {README_END!r} back around the contents table",
         )
     head, rest = text.split(README_START, 1)
     _, tail = rest.split(README_END, 1)
     return f"{head}{README_START}\n{table}\n{README_END}{tail}"
 
 
-def write_index(root: Path, lessons: list[LessonInfo], failures: dict[str, str]) -> Path:
-    """build/index.html: every lesson with its artifacts, archived versions and preview."""
+def write_index(
+    root: Path,
+    lessons: list[LessonInfo],
+    failures: dict[str, str],
+    unreadable: dict[str, str] | None = None,
+) -> Path:
+    """build/index.html: every lesson with its artifacts, archived versions and preview.
+
+    A lesson whose header cannot be read (`unreadable`: name → error) is still listed, from
+    its last good build, with the error: students keep the materials, the author sees why.
+    """
+    unreadable = unreadable or {}
+    lessons = sorted([*lessons, *(_last_built(root, n) for n in unreadable)], key=_by_name)
+    failures = {**failures, **unreadable}
     cards = "\n".join(_lesson_card(root, info, failures.get(info.name)) for info in lessons)
     page = INDEX_PAGE.format(cards=cards, count=len(lessons))
     target = root / "build" / "index.html"
@@ -102,6 +116,24 @@ def _lesson_card(root: Path, info: LessonInfo, failure: str | None) -> str:
         preview=preview,
         legacy=_legacy_links(root, info),
     )
+
+
+def _last_built(root: Path, name: str) -> LessonInfo:
+    """What the last good build of a lesson recorded about it (or just its name)."""
+    built = archive.read_manifest(root / "build" / name) or {}
+    return LessonInfo(
+        path=root / "sources" / f"{name}.py",
+        name=name,
+        number=name[:2],
+        title=built.get("title", name),
+        version=built.get("version", "?"),
+        date=built.get("date", ""),
+        summary=tuple(built.get("summary", ())),
+    )
+
+
+def _by_name(info: LessonInfo) -> str:
+    return info.name
 
 
 def _newer(path: Path, than: Path) -> bool:

@@ -114,7 +114,7 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
                 lesson,
                 current["index"],
                 f"{error.ename}: {_first_line(error.evalue)}",
-                "fix the cell; run the lesson with `python` to see the traceback",
+                f"fix the cell; `make run LESSON={lesson.info.number}` shows the traceback",
             ) from None
         finally:
             _shut_down(current["process"])  # nbclient leaves a kernel it did not start running
@@ -150,7 +150,14 @@ def _make_kernel(root: Path, course_root: Path) -> list[str]:
     (ipython_dir / "profile_default" / "ipython_kernel_config.py").write_text(KERNEL_CONFIG)
     spec = {
         # The launcher mounts the course folder read-only before ipykernel starts.
-        "argv": [sys.executable, str(SANDBOX), str(course_root), "-f", "{connection_file}"],
+        "argv": [
+            sys.executable,
+            str(SANDBOX),
+            "kernel",
+            str(course_root),
+            "-f",
+            "{connection_file}",
+        ],
         "display_name": "Course Python",
         "language": "python",
         "env": {

@@ -11,6 +11,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from .errors import CourseError, shown
+
 FILE_NAME = re.compile(r"^(?P<number>\d\d)_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)\.py$")
 VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)$")
 HEADER_KEYS = ("title", "version", "date", "summary")
@@ -21,17 +23,12 @@ CELL_MARKER = re.compile(r"^# %%")
 MAGIC_LINE = re.compile(r"^\s*[%!]")
 
 
-class LessonError(Exception):
+class LessonError(CourseError):
     """A problem in a lesson source, reported as `path:line: what went wrong; what to do`."""
 
     def __init__(self, path: Path | str, line: int, problem: str, fix: str):
-        super().__init__(f"{shown(Path(path))}:{line}: {problem}; {fix}")
-        self.path, self.line, self.problem, self.fix = Path(path), line, problem, fix
-
-
-def shown(path: Path) -> str:
-    """A lesson's path as authors see it: `sources/NN_slug.py`, wherever the course lives."""
-    return f"sources/{path.name}" if path.parent.name == "sources" else str(path)
+        super().__init__(f"{shown(Path(path))}:{line}", problem, fix)
+        self.path, self.line = Path(path), line
 
 
 @dataclass(frozen=True)

@@ -1,58 +1,138 @@
-"""Kernel launcher: start ipykernel with the course (and build tool) folders mounted read-only.
+"""The one guard every lesson runs under: in the build's kernel, in `make test`, in `make run`.
 
 A lesson runs in a temporary folder and may write there. It must never write into sources/,
-legacy/ or another lesson's build/, even by an absolute path, so the kernel gets a private
-mount namespace in which the whole course folder is read-only. This needs root (as in CI);
-elsewhere the kernel starts unprotected and the temporary working folder is the only guard.
+legacy/ or build/, even by an absolute path, and it must not reach the network, so that a
+lesson that would fail on an offline lecture-hall laptop fails here first. The guard:
 
-Run as a file (not as part of the `scripts` package) so that the lesson cannot import the
-build's own modules: `python sandbox.py COURSE_ROOT -f CONNECTION_FILE`.
+- a private mount table in which the course folder and the build tool are read-only;
+- a private network namespace that holds only a loopback interface (nothing listens there
+  unless the lesson itself starts it);
+- death with the parent process, even when the parent is killed with SIGKILL.
+
+This needs root (as in CI) or, without root, unprivileged user namespaces (most Linux
+desktops); `protection()` says which parts hold. Where neither is available the lesson runs
+unprotected and `make run` says so.
+
+Run as a file, not as part of the `scripts` package, so that the lesson cannot import the
+build's own modules:
+
+    python sandbox.py kernel COURSE_ROOT -f CONNECTION_FILE   # ipykernel, for the build
+    python sandbox.py script COURSE_ROOT LESSON.py            # a plain-script run
 """
 
 import ctypes
+import fcntl
 import os
 import runpy
 import signal
+import socket
+import struct
 import sys
 
-CLONE_NEWNS = 0x00020000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+# Flags a remount must repeat inside a user namespace (statvfs and mount share these values).
+KEPT_FLAGS = 2 | 4 | 8 | 1024 | 2048  # nosuid, nodev, noexec, noatime, nodiratime
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 
-def make_read_only(folder: str) -> bool:
-    """Remount `folder` read-only for this process and its children; False if not allowed."""
-    if os.geteuid() != 0:
-        return False
+def isolate(folders: list[str]) -> str:
+    """Enter private mount and network namespaces with `folders` read-only.
+
+    Returns what holds: "read-only course, loopback-only network", or why nothing does.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
+    if os.geteuid() != 0 and not _become_root_in_user_namespace(libc):
+        return "unprotected: not root, and user namespaces are not available here"
+    if libc.unshare(CLONE_NEWNS | CLONE_NEWNET) != 0:
+        return f"unprotected: unshare failed ({os.strerror(ctypes.get_errno())})"
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return "unprotected: cannot make the mount table private"
+    if not all(_read_only(libc, folder) for folder in folders):
+        return "network isolated, but the course folder could not be made read-only"
+    _loopback_up()
+    return "read-only course, loopback-only network"
+
+
+def _become_root_in_user_namespace(libc) -> bool:
+    uid, gid = os.geteuid(), os.getegid()
+    if libc.unshare(CLONE_NEWUSER) != 0:
+        return False
+    try:
+        with open("/proc/self/setgroups", "w") as handle:
+            handle.write("deny")
+        with open("/proc/self/uid_map", "w") as handle:
+            handle.write(f"0 {uid} 1")
+        with open("/proc/self/gid_map", "w") as handle:
+            handle.write(f"0 {gid} 1")
+    except OSError:
+        return False
+    return True
+
+
+def _read_only(libc, folder: str) -> bool:
     path = folder.encode()
-    steps = (
-        lambda: libc.unshare(CLONE_NEWNS),  # a private mount table, once per call is harmless
-        lambda: libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None),
-        lambda: libc.mount(path, path, None, MS_BIND | MS_REC, None),
-        lambda: libc.mount(path, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY, None),
+    kept = os.statvfs(folder).f_flag & KEPT_FLAGS
+    return (
+        libc.mount(path, path, None, MS_BIND | MS_REC, None) == 0
+        and libc.mount(path, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | kept, None) == 0
     )
-    return all(step() == 0 for step in steps)
 
 
-def die_with_parent() -> None:
-    """Ask Linux to kill this kernel when the build that started it dies (even by SIGKILL)."""
+def _loopback_up() -> None:
+    """A new network namespace starts with `lo` down; a lesson may still talk to itself."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            request = struct.pack("16sh", b"lo", 0)
+            flags = struct.unpack("16sh", fcntl.ioctl(sock, SIOCGIFFLAGS, request))[1]
+            fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
+    except OSError:
+        pass  # no loopback at all: still no way out
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Ask Linux to kill this process when the one that started it dies (even by SIGKILL)."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
-        pass  # not Linux: the build's own shutdown is the only guard
+        return  # not Linux: the parent's own shutdown is the only guard
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)  # the parent died before the request above was in place
+
+
+def _guard(course_root: str) -> str:
+    die_with_parent()
+    tool_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    protection = isolate(sorted({os.path.realpath(course_root), os.path.realpath(tool_root)}))
+    sys.path[0] = os.getcwd()  # not this file's folder: lessons must not import the build
+    return protection
+
+
+def run_kernel(course_root: str, kernel_args: list[str]) -> None:
+    """Hand over to ipykernel, guarded, as if it had been started directly."""
+    _guard(course_root)
+    sys.argv = ["ipykernel_launcher", *kernel_args]
+    runpy.run_module("ipykernel_launcher", run_name="__main__")
+
+
+def run_script(course_root: str, lesson: str) -> None:
+    """Run a lesson top to bottom, guarded, as `python lesson.py` would (tracebacks included)."""
+    protection = _guard(course_root)
+    if protection.startswith("unprotected"):
+        print(f"sandbox: {protection}; the lesson runs without the build's guard", file=sys.stderr)
+    sys.argv = [lesson]
+    runpy.run_path(lesson, run_name="__main__")
 
 
 def main() -> None:
-    """Protect the course folder, then hand over to ipykernel as if it were started directly."""
-    root, kernel_args = sys.argv[1], sys.argv[2:]
-    die_with_parent()
-    tool_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    protected = all(make_read_only(folder) for folder in {root, tool_root})
-    os.environ["COURSE_SANDBOX"] = "read-only" if protected else "off"
-    sys.path[0] = os.getcwd()  # not this file's folder: lessons must not import the build
-    sys.argv = ["ipykernel_launcher", *kernel_args]
-    runpy.run_module("ipykernel_launcher", run_name="__main__")
+    mode, course_root, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if mode == "kernel":
+        run_kernel(course_root, rest)
+    elif mode == "script":
+        run_script(course_root, rest[0])
+    else:
+        sys.exit(f"sandbox.py: unknown mode {mode!r}; use `kernel` or `script`")
 
 
 if __name__ == "__main__":

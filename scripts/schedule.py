@@ -8,13 +8,17 @@ artifacts at once, and a long lesson no longer finishes alone while the other co
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import build
+from . import build, lock
 from .report import LessonResult
+from .sandbox import die_with_parent
 
 
 @dataclass
@@ -29,7 +33,13 @@ class _Lesson:
 def build_lessons(paths: list[Path], root: Path, jobs: int, progress) -> list[LessonResult]:
     """Build `paths` with up to `jobs` processes; the results are in the order of `paths`."""
     lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("fork"),  # each worker starts warm, imports done
+        initializer=_init_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
         running: dict[Future, tuple[Path, str]] = {}
         for path in paths:
             running[pool.submit(_prepare, path, root, progress)] = (path, "prepare")
@@ -39,7 +49,30 @@ def build_lessons(paths: list[Path], root: Path, jobs: int, progress) -> list[Le
                 path, stage = running.pop(future)
                 for follow_up in _advance(lessons[path], stage, future.result(), progress):
                     running[pool.submit(_render, *follow_up, progress)] = (path, follow_up[1])
+    except BaseException:  # interrupted: no worker may go on rendering (or hold a kernel)
+        _stop_workers(pool)
+        for lesson in lessons.values():
+            if lesson.prepared is not None:
+                build.discard(lesson.prepared)  # staged, never to be published
+        raise
+    pool.shutdown()
     return [lessons[path].result for path in paths]
+
+
+def _init_worker(parent: int) -> None:
+    """First thing in each worker: never hold the build lock, leave Ctrl-C to the parent,
+    and die with the parent even when it is killed with SIGKILL."""
+    lock.release_in_child()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():
+        worker.kill()
+        worker.join(timeout=5)
 
 
 def _advance(lesson: _Lesson, stage: str, outcome: tuple, progress) -> list[tuple]:

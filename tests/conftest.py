@@ -13,6 +13,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SANDBOX = REPO / "scripts" / "sandbox.py"
 
 
 @dataclass
@@ -43,11 +44,11 @@ def run_build(root: Path, *args: str, timeout: int = 300) -> Built:
 
 
 def run_script(path: Path, cwd: Path) -> subprocess.CompletedProcess:
-    """Run a lesson as a plain script, as an author would with `python`, with no display."""
+    """Run a lesson as a plain script under the build's guard (`make run`), with no display."""
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-    return subprocess.run(
-        [sys.executable, str(path)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
-    )
+    course_root = path.resolve().parent.parent
+    command = [sys.executable, str(SANDBOX), "script", str(course_root), str(path)]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
 def copy_course(target: Path, name: str = "course") -> Path:
