@@ -146,6 +146,28 @@ def archived_versions(root: Path, name: str) -> list[str]:
     return sorted((v for v in found if _is_version(v)), key=version_tuple)
 
 
+def refuse_archived_version(lesson: Lesson, root: Path) -> None:
+    """A lesson's version must be above every version in legacy/: the archive is append-only.
+
+    Checked against legacy/ itself, not only against build/, so that it holds after
+    `make clean` or on a fresh clone too.
+    """
+    archived = archived_versions(root, lesson.info.name)
+    if not archived:
+        return
+    newest, version = archived[-1], lesson.info.version
+    if version_tuple(version) > version_tuple(newest):
+        return
+    where = "already archived in" if version in archived else "lower than the newest in"
+    raise ArchiveError(
+        lesson.info.path,
+        header_line(lesson.info.path, "version:"),
+        f"version {version} is {where} legacy/{lesson.info.name}/ (newest: v{newest})",
+        f"archived versions are never rebuilt; raise it above {newest} "
+        f"(make bump LESSON={lesson.info.number})",
+    )
+
+
 def _refuse_downgrade(lesson: Lesson, old: str) -> None:
     new = lesson.info.version
     if version_tuple(new) < version_tuple(old):

@@ -25,6 +25,7 @@ from .handout import render_handout_html, write_pdf
 from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
 from .mathsvg import MathError, replace_math
 from .report import LessonResult
+from .sanitize import UNSAFE_FIX, sanitize_markdown
 from .slides import cut_slides, fit_slides, render_deck, slide_count
 
 Progress = Callable[[str, str], None]
@@ -33,6 +34,9 @@ logging.getLogger("traitlets").setLevel(logging.ERROR)
 
 
 ARTIFACTS = ("worked", "student", "deck")  # rendered from one execution; longest first
+# The kernel every Jupyter, JupyterLab, VS Code and Colab install has: students open the
+# notebook with it, whatever kernel the author's header names.
+STUDENT_KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
 @dataclass
@@ -44,6 +48,7 @@ class Prepared:
     rendered: nbformat.NotebookNode  # with math as SVG: the deck and the handouts
     staging: Path  # artifacts are written here and published together, or not at all
     executed: bool  # False when the outputs came from the execution cache
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -79,14 +84,16 @@ def prepare(path: Path, root: Path, progress: Progress) -> Prepared:
     """Read the lesson, archive its outgoing version, execute it (or reuse the cache)."""
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
+    stripped = strip_unsafe_prose(lesson)  # no script, handler or remote fetch in any output
     _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
+    archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
     executed = _timed(
         progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
     )
     notebook, ran = executed
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
-    return Prepared(lesson, notebook, rendered, staging, ran)
+    return Prepared(lesson, notebook, rendered, staging, ran, stripped)
 
 
 def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
@@ -108,6 +115,7 @@ def finish(prepared: Prepared, result: LessonResult, progress: Progress) -> None
     info = prepared.lesson.info
     student = stable_ids(make_edition(prepared.notebook, "notebook"))
     student.metadata["lesson"] = dict(prepared.notebook.metadata["lesson"])
+    student.metadata["kernelspec"] = dict(STUDENT_KERNEL)  # not the author's own environment
     _write(prepared.staging, f"{info.stem}.ipynb", nbformat.writes(student))
     # All or nothing: the artifacts move into build/NN_slug only now.
     out_dir = prepared.staging.parent / info.name
@@ -122,7 +130,7 @@ def discard(prepared: Prepared) -> None:
 
 def note_prepared(result: LessonResult, prepared: Prepared) -> None:
     result.version = prepared.lesson.info.version
-    result.warnings += unknown_tags(prepared.lesson)
+    result.warnings += unknown_tags(prepared.lesson) + prepared.warnings
     result.executed = prepared.executed
 
 
@@ -145,6 +153,28 @@ def header_version(path: Path) -> str:
         return read_lesson(path).info.version
     except LessonError:
         return ""
+
+
+def strip_unsafe_prose(lesson: Lesson) -> list[str]:
+    """Remove scripts, event handlers and remote resources from the prose; one warning each.
+
+    A remote image that cannot be cut out (a reference-style link) fails the lesson instead.
+    """
+    warnings = []
+    for index, cell in enumerate(lesson.notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        cleaned, findings = sanitize_markdown(cell.source)
+        first, _ = lesson.cell_lines[index]
+        for finding in findings:
+            line = first + 1 + finding.line  # the cell's text starts after its `# %%` line
+            if not finding.stripped:
+                raise LessonError(lesson.info.path, line, finding.what, UNSAFE_FIX)
+            warnings.append(
+                f"{shown(lesson.info.path)}:{line}: {finding.what} removed; {UNSAFE_FIX}"
+            )
+        cell.source = cleaned
+    return warnings
 
 
 def _write_deck(prepared: Prepared) -> Rendered:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from pathlib import Path
 
+from .archive import archived_versions, version_tuple
+from .course import update_readme
 from .files import write_atomic
-from .lesson import LessonError, find_lessons, read_lesson
+from .lesson import LessonError, read_lesson
+from .lessons import Lessons
 
 VERSION_LINE = re.compile(r'^(#\s+version:\s*)"(\d+)\.(\d+)"(.*)$')
 DATE_LINE = re.compile(r'^(#\s+date:\s*)"[^"]*"(.*)$')
@@ -20,8 +22,12 @@ def next_version(version: str, part: str) -> str:
     return f"{major + 1}.0" if part == "major" else f"{major}.{minor + 1}"
 
 
-def bump_text(text: str, part: str, today: str) -> tuple[str, str, str]:
-    """The source with its header's version raised and date set; also old and new version."""
+def bump_text(text: str, part: str, today: str, above: str = "0.0") -> tuple[str, str, str]:
+    """The source with its header's version raised and date set; also old and new version.
+
+    The new version is the next one after the header's version or `above` (the newest
+    archived one), whichever is higher: a bump always gets past legacy/.
+    """
     lines = text.splitlines(keepends=True)
     end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "# ---")
     old = new = ""
@@ -30,7 +36,7 @@ def bump_text(text: str, part: str, today: str) -> tuple[str, str, str]:
         date = DATE_LINE.match(lines[index].rstrip("\n"))
         if version:
             old = f"{version.group(2)}.{version.group(3)}"
-            new = next_version(old, part)
+            new = next_version(max(old, above, key=version_tuple), part)
             lines[index] = f'{version.group(1)}"{new}"{version.group(4)}\n'
         elif date:
             lines[index] = f'{date.group(1)}"{today}"{date.group(2)}\n'
@@ -38,27 +44,30 @@ def bump_text(text: str, part: str, today: str) -> tuple[str, str, str]:
 
 
 def bump_lesson(root: Path, which: str, part: str, today: str | None = None) -> int:
-    """Bump the lesson whose number (or file) is `which`; print what changed."""
-    path = _find(root, which)
-    if path is None:
-        print(
-            f"sources/:1: no lesson numbered {which!r}; use LESSON=NN (e.g. LESSON=02)",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        read_lesson(path)  # refuse to bump a lesson whose header is already broken
-    except LessonError as error:
-        print(error, file=sys.stderr)
-        return 1
+    """Bump the lesson whose number (or file) is `which`; then the README table follows."""
+    lessons = Lessons.find(root)
+    path = lessons.select([which])[0]
+    if path in lessons.problems:
+        raise lessons.problems[path]
+    info = read_lesson(path).info  # refuse to bump a lesson whose header is already broken
+    archived = archived_versions(root, info.name)
     day = today or datetime.date.today().isoformat()
-    text, old, new = bump_text(path.read_text(encoding="utf-8"), part, day)
+    text, old, new = bump_text(path.read_text(encoding="utf-8"), part, day, *archived[-1:])
     write_atomic(path, text)
     print(f"{path.relative_to(root)}: version {old} → {new}, date {day}")
+    _update_readme_table(root, lessons)
     return 0
 
 
-def _find(root: Path, which: str) -> Path | None:
-    key = Path(which).stem[:2]
-    matches = [p for p in find_lessons(root / "sources") if p.name[:2] == key]
-    return matches[0] if matches else None
+def _update_readme_table(root: Path, lessons: Lessons) -> None:
+    """Keep the README's table true after a bump (make test checks it)."""
+    readme = root / "README.md"
+    if not readme.is_file() or lessons.problems:
+        return
+    try:
+        infos = [read_lesson(p).info for p in lessons.paths]
+    except LessonError as error:
+        print(f"README.md: table not updated: {error}")
+        return
+    if update_readme(readme, infos):
+        print("README.md: lesson table updated")

@@ -116,6 +116,7 @@ def run(argv: list[str] | None = None) -> int:
 def command_build(root: Path, selected: list[str], jobs: int) -> int:
     """Build lessons in parallel, then the index page; print a summary, failures first."""
     started = time.perf_counter()
+    _check_settings()
     lessons = Lessons.find(root)
     paths = lessons.select(selected)  # an unknown name stops here, before anything is locked
     with build_lock(root / "build", say=lambda line: print(line, flush=True)):
@@ -126,6 +127,13 @@ def command_build(root: Path, selected: list[str], jobs: int) -> int:
         _update_course_pages(root, lessons, results)
     print_summary(results, time.perf_counter() - started)
     return 1 if any(r.error for r in results) else 0
+
+
+def _check_settings() -> None:
+    """Settings from the environment, checked before any work (a bad one is one line)."""
+    from .execute import cell_timeout
+
+    cell_timeout()
 
 
 def command_run(root: Path, which: str) -> int:

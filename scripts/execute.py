@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -17,12 +18,13 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from .errors import SettingError
 from .files import write_atomic
 from .lesson import Lesson, LessonError
 
 KERNEL_NAME = "course-python"
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
-CELL_TIMEOUT = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
+DEFAULT_CELL_TIMEOUT = 120  # seconds; COURSE_CELL_TIMEOUT overrides it
 # Bump when the kernel set-up below changes what outputs look like.
 EXECUTION_SETUP = "figures=svg;dpi=100;font=12;v3"
 KERNEL_CONFIG = """\
@@ -35,6 +37,25 @@ c.InlineBackend.rc = {
 }
 c.HistoryManager.enabled = False
 """
+
+
+def cell_timeout() -> int:
+    """Seconds a cell may run: COURSE_CELL_TIMEOUT, a positive number (120 when unset)."""
+    raw = os.environ.get("COURSE_CELL_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_CELL_TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = 0.0
+    # 0 would mean "no timeout" to nbclient: a looping lesson would hang the build for ever.
+    if not 0 < seconds < float("inf"):
+        raise SettingError(
+            "COURSE_CELL_TIMEOUT",
+            f"{raw!r} is not a positive number of seconds",
+            f"set it to e.g. {DEFAULT_CELL_TIMEOUT}, or unset it for the default",
+        )
+    return math.ceil(seconds)
 
 
 def cache_key(notebook: nbformat.NotebookNode) -> str:
@@ -71,6 +92,7 @@ def execute_cached(lesson: Lesson, cache_dir: Path) -> tuple[nbformat.NotebookNo
 def execute(lesson: Lesson) -> nbformat.NotebookNode:
     """Execute every cell in a fresh kernel in a temporary folder; LessonError on failure."""
     notebook = copy.deepcopy(lesson.notebook)
+    timeout = cell_timeout()
     with tempfile.TemporaryDirectory(prefix=f"{lesson.info.name}-") as workdir:
         course_root = lesson.info.path.resolve().parent.parent
         kernel_dirs = _make_kernel(Path(workdir) / ".kernel", course_root)
@@ -79,7 +101,7 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
         km = _kernel_manager(kernel_dirs, Path(workdir) / "ipc")
         client = NotebookClient(
             notebook,
-            timeout=CELL_TIMEOUT,
+            timeout=timeout,
             record_timing=False,  # timestamps would make every build's outputs differ
             kernel_name=KERNEL_NAME,
             resources={"metadata": {"path": str(run_dir)}},
@@ -99,7 +121,7 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
             raise _cell_error(
                 lesson,
                 current["index"],
-                f"the cell ran longer than the {CELL_TIMEOUT} s timeout",
+                f"the cell ran longer than the {timeout} s timeout",
                 "make it faster or end the loop",
             ) from None
         except DeadKernelError:

@@ -63,23 +63,6 @@ class Lesson:
         return f"{shown(self.info.path)}:{first}-{last}"
 
 
-def find_lessons(sources: Path) -> list[Path]:
-    """Every lesson source in `sources/`, in course order; a duplicate NN is an error."""
-    paths = sorted(p for p in sources.glob("*.py") if p.name[:2].isdigit())
-    seen: dict[str, Path] = {}
-    for path in paths:
-        number = path.name[:2]
-        if number in seen:
-            raise LessonError(
-                path,
-                1,
-                f"lesson number {number} is also used by {shown(seen[number])}",
-                "give each lesson its own two-digit number",
-            )
-        seen[number] = path
-    return paths
-
-
 def read_lesson(path: Path) -> Lesson:
     """Read and validate one lesson source; raise LessonError naming the line at fault."""
     name = _check_file_name(path)
@@ -87,7 +70,7 @@ def read_lesson(path: Path) -> Lesson:
     _check_python_syntax(path, text)
     notebook = jupytext.reads(text, fmt="py:percent")
     info = _read_header(path, name, text, notebook.metadata)
-    cell_lines = _cell_line_ranges(text, len(notebook.cells))
+    cell_lines = _cell_line_ranges(path, text, len(notebook.cells))
     lesson = Lesson(info, notebook, cell_lines)
     _check_no_magics(lesson)
     return lesson
@@ -97,7 +80,7 @@ def read_cells(path: Path) -> tuple[nbformat.NotebookNode, list[tuple[int, int]]
     """A source's cells and their line ranges, without the header checks (for the linter)."""
     text = _read_text(path)
     notebook = jupytext.reads(text, fmt="py:percent")
-    return notebook, _cell_line_ranges(text, len(notebook.cells))
+    return notebook, _cell_line_ranges(path, text, len(notebook.cells))
 
 
 def unknown_tags(lesson: Lesson) -> list[str]:
@@ -146,7 +129,7 @@ def _read_text(path: Path) -> str:
         ) from None
     if not text.strip():
         raise LessonError(path, 1, "the file is empty", "start from `make new TITLE=...`")
-    return text
+    return text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors save
 
 
 def _check_python_syntax(path: Path, text: str) -> None:
@@ -257,15 +240,29 @@ def _header_line(text: str, key: str) -> int:
     return 1
 
 
-def _cell_line_ranges(text: str, cell_count: int) -> list[tuple[int, int]]:
+def _cell_line_ranges(path: Path, text: str, cell_count: int) -> list[tuple[int, int]]:
     """1-based line ranges of the cells, found from the `# %%` markers."""
     lines = text.splitlines()
     body_start = _header_end(lines)
     starts = [i + 1 for i, line in enumerate(lines) if i >= body_start and CELL_MARKER.match(line)]
+    if not starts and cell_count:
+        raise LessonError(
+            path,
+            body_start + 1,
+            "no `# %%` cell markers: this is not a Jupytext percent script (a light-format "
+            "script, or plain Python?)",
+            f"convert it in place with `.venv/bin/jupytext --to py:percent {shown(path)}`",
+        )
     if len(starts) < cell_count:
         # Text before the first marker is a cell of its own.
         starts.insert(0, body_start + 1)
-    starts = starts[:cell_count]
+    if len(starts) != cell_count:
+        raise LessonError(
+            path,
+            body_start + 1,
+            f"jupytext reads {cell_count} cells but the file has {len(starts)} `# %%` markers",
+            "start every cell with a `# %%` line (see sources/README.md)",
+        )
     ends = [start - 1 for start in starts[1:]] + [len(lines)]
     ranges = []
     for start, end in zip(starts, ends, strict=True):

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import nbformat
 
+from .course import readme_table, replace_between_markers
+from .errors import CourseError
 from .lesson import KNOWN_TAGS, MAGIC_LINE, LessonError, read_cells, read_lesson, shown
+from .lessons import Lessons
+from .sanitize import UNSAFE_FIX, sanitize_markdown
 
 # sources/README.md: "No cell should print more than about 15 lines" (the deck cuts later).
 SLIDE_OUTPUT_LINES = 15
@@ -56,6 +60,7 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     cells = list(zip(notebook.cells, cell_lines, strict=True))
     magics = magic_lines(where, cells)
     findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
+    findings += unsafe_prose(where, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
     findings += long_outputs(where, notebook, cell_lines, cache_dir / f"{path.stem}.ipynb")
     header = header_problem(path)
@@ -71,6 +76,16 @@ def header_problem(path: Path) -> Finding | None:
     except LessonError as error:
         return Finding(shown(path), error.line, f"{error.problem}; {error.fix}")
     return None
+
+
+def unsafe_prose(where: str, cells: list) -> list[Finding]:
+    """Scripts, event handlers and remote resources in markdown (the build strips them)."""
+    return [
+        Finding(where, first + 1 + found.line, f"{found.what} in prose; {UNSAFE_FIX}")
+        for cell, (first, _) in cells
+        if cell.cell_type == "markdown"
+        for found in sanitize_markdown(cell.source)[1]
+    ]
 
 
 def magic_lines(where: str, cells: list) -> list[Finding]:
@@ -258,18 +273,41 @@ def _text_lines(output) -> int:
 
 def command_lint(root: Path, selected: list[str]) -> int:
     """Ruff over the code, then the checker over the lessons; exit 1 on any finding."""
-    try:
-        lessons = _lessons(root, selected)
-    except LessonError as error:
-        print(error, file=sys.stderr)
-        return 1
-    targets = [str(p) for p in lessons] if selected else _ruff_targets(root)
+    lessons = Lessons.find(root)
+    paths = lessons.select(selected)
+    targets = [str(p) for p in paths] if selected else _ruff_targets(root)
     ruff_ok = run_ruff(root, targets)
-    findings = [f for path in lessons for f in lint_lesson(path, root / "build" / ".cache")]
+    findings = [_problem(lessons.problems[p]) for p in paths if p in lessons.problems]
+    findings += [_problem(e) for p, e in lessons.problems.items() if p.suffix == ".ipynb"]
+    cache = root / "build" / ".cache"
+    findings += [f for p in paths if p not in lessons.problems for f in lint_lesson(p, cache)]
+    if not selected:
+        findings += readme_table_findings(root, lessons)
     for finding in findings:
         print(finding)
-    print(f"lessons: {len(lessons)} checked, {len(findings)} finding(s)")
+    print(f"lessons: {len(paths)} checked, {len(findings)} finding(s)")
     return 0 if ruff_ok and not findings else 1
+
+
+def readme_table_findings(root: Path, lessons: Lessons) -> list[Finding]:
+    """The README's lesson table must match the headers (`make readme` rewrites it)."""
+    readme = root / "README.md"
+    if not readme.is_file() or lessons.problems:
+        return []
+    try:
+        infos = [read_lesson(p).info for p in lessons.paths]
+        current = readme.read_text(encoding="utf-8")
+        expected = replace_between_markers(current, readme_table(infos))
+    except CourseError:
+        return []  # a broken header is reported with its lesson
+    if expected == current:
+        return []
+    return [Finding("README.md", 1, "the lesson table is out of date; run `make readme`")]
+
+
+def _problem(error: CourseError) -> Finding:
+    where, _, line = error.where.rpartition(":")
+    return Finding(where, int(line), f"{error.problem}; {error.fix}")
 
 
 def run_ruff(root: Path, targets: list[str]) -> bool:
@@ -282,21 +320,3 @@ def run_ruff(root: Path, targets: list[str]) -> bool:
 
 def _ruff_targets(root: Path) -> list[str]:
     return [name for name in RUFF_TARGETS if (root / name).is_dir()]
-
-
-def _lessons(root: Path, selected: list[str]) -> list[Path]:
-    """Every sources/*.py, or the lessons named by path, NN or NN_slug."""
-    sources = root / "sources"
-    every = sorted(sources.glob("*.py"))
-    if not selected:
-        return every
-    chosen = []
-    for name in selected:
-        path = Path(name)
-        matches = [path] if path.is_file() else [p for p in every if name in (p.stem, p.stem[:2])]
-        if not matches:
-            raise LessonError(
-                sources, 1, f"no lesson {name!r}", "name it by path, number NN or NN_slug"
-            )
-        chosen += [m.resolve() for m in matches]
-    return chosen

@@ -101,6 +101,19 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         self.log = log  # set first: the base class handles the request inside __init__
         super().__init__(*args, **kwargs)
 
+    def translate_path(self, path: str) -> str:
+        """build/ at the root, and legacy/ beside it: the course page links archived versions
+        as ../legacy/..., which a browser asks for as /legacy/..."""
+        url_path = urlsplit(path).path
+        if url_path != "/legacy" and not url_path.startswith("/legacy/"):
+            return super().translate_path(path)
+        build_dir = self.directory  # this handler serves one request: swapping it is safe
+        self.directory = str(Path(build_dir).parent / "legacy")
+        try:
+            return super().translate_path(path[len("/legacy") :] or "/")
+        finally:
+            self.directory = build_dir
+
     def do_GET(self) -> None:
         if urlsplit(self.path).path == RELOAD_PATH:
             self._send_status()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.lesson import LessonError, find_lessons, read_lesson, unknown_tags
+from scripts.lesson import LessonError, read_lesson, unknown_tags
+from scripts.lessons import Lessons
 
 HEADER = """\
 # ---
@@ -117,11 +118,16 @@ def test_commented_magic_is_refused_with_its_line(tmp_path):
         read_lesson(path)
 
 
-def test_duplicate_lesson_numbers_are_refused(tmp_path):
-    write_lesson(tmp_path, name="03_one.py")
-    write_lesson(tmp_path, name="03_two.py")
-    with pytest.raises(LessonError, match="lesson number 03 is also used by"):
-        find_lessons(tmp_path)
+def test_every_duplicate_lesson_number_is_reported_naming_the_others(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for name in ("03_a.py", "03_b.py", "04_c.py", "05_a.py", "05_b.py", "05_c.py"):
+        (sources / name).write_text("# %%\n", encoding="utf-8")
+    problems = {p.name: str(e) for p, e in Lessons.find(tmp_path).problems.items()}
+    assert sorted(problems) == ["03_a.py", "03_b.py", "05_a.py", "05_b.py", "05_c.py"]
+    assert problems["03_b.py"].startswith("sources/03_b.py:1: lesson number 03 is also used by")
+    assert "sources/03_a.py;" in problems["03_b.py"]
+    assert "used by sources/05_a.py, sources/05_c.py;" in problems["05_b.py"]
 
 
 def test_unknown_tag_is_a_warning_naming_the_tag(tmp_path):
