@@ -63,8 +63,34 @@ def write_pdf(page_html: str, info: LessonInfo, edition: str) -> bytes:
     # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
     document = HTML(string=page_html, base_url=str(assets.TEMPLATES))
     return document.write_pdf(
-        stylesheets=[stylesheet], font_config=fonts, pdf_identifier=info.stem.encode()
+        stylesheets=[stylesheet, *_cjk_fonts(page_html, fonts)],
+        font_config=fonts,
+        pdf_identifier=info.stem.encode(),
     )
+
+
+def _cjk_fonts(page_html: str, fonts: FontConfiguration) -> list[CSS]:
+    """Noto Sans SC and KR, for a handout with Chinese, Japanese or Korean text only."""
+    if not CJK_TEXT.search(page_html):
+        return []
+    faces = "".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+        f'src: url("{assets.vendored(path).as_uri()}"); }}'
+        for family, weight, path in CJK_FACES
+    )
+    return [CSS(string=faces, font_config=fonts)]
+
+
+# Han, kana, Hangul, CJK punctuation and full-width forms.
+CJK_TEXT = re.compile(
+    "[\u2e80-\u303f\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
+)
+CJK_FACES = (  # Noto Sans SC for Han and kana; KR for Hangul, which SC lacks
+    ("Course CJK", 400, "@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf"),
+    ("Course CJK", 700, "@expo-google-fonts/noto-sans-sc/700Bold/NotoSansSC_700Bold.ttf"),
+    ("Course Hangul", 400, "@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf"),
+    ("Course Hangul", 700, "@expo-google-fonts/noto-sans-kr/700Bold/NotoSansKR_700Bold.ttf"),
+)
 
 
 class _InkOnly(Filter):
