@@ -85,8 +85,8 @@ def prepare(path: Path, root: Path, progress: Progress) -> Prepared:
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
     stripped = strip_unsafe_prose(lesson)  # no script, handler or remote fetch in any output
-    _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
     archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
+    _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
     executed = _timed(
         progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
     )

@@ -69,8 +69,8 @@ def read_lesson(path: Path) -> Lesson:
     text = _read_text(path)
     _check_python_syntax(path, text)
     notebook = jupytext.reads(text, fmt="py:percent")
+    cell_lines = _cell_line_ranges(path, text, len(notebook.cells))  # percent format first
     info = _read_header(path, name, text, notebook.metadata)
-    cell_lines = _cell_line_ranges(path, text, len(notebook.cells))
     lesson = Lesson(info, notebook, cell_lines)
     _check_no_magics(lesson)
     return lesson

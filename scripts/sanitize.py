@@ -77,19 +77,24 @@ def _clean_inline(token, lines: list[str], first: int, last: int) -> list[Findin
         if child.type == "html_inline":
             cleaned, found = clean_html(child.content)
             if cleaned != child.content:
-                _replace_in(lines, first, last, child.content, cleaned)
-                findings += [Finding(first, what) for what in found]
+                line = _replace_once(lines, first, last, re.escape(child.content), cleaned)
+                findings += [Finding(first if line is None else line, what) for what in found]
         elif child.type == "image" and _is_remote(child.attrs.get("src", "")):
             url = str(child.attrs["src"])
-            pattern = re.compile(r"!\[[^\]]*\]\(\s*<?" + re.escape(url) + r">?[^)]*\)")
-            stripped = False
-            for index in range(first, last):
-                lines[index], count = pattern.subn(_literal(child.content), lines[index], 1)
-                if count:
-                    stripped = True
-                    break
-            findings.append(Finding(first, _image_problem(url), stripped))
+            image = r"!\[[^\]]*\]\(\s*<?" + re.escape(url) + r">?[^)]*\)"
+            line = _replace_once(lines, first, last, image, child.content)
+            problem = _image_problem(url)
+            findings.append(Finding(first if line is None else line, problem, line is not None))
     return findings
+
+
+def _replace_once(lines: list[str], first: int, last: int, pattern: str, new: str) -> int | None:
+    """Replace the first match of `pattern` in lines[first:last]; the line it was on."""
+    for index in range(first, last):
+        lines[index], count = re.subn(pattern, lambda _match: new, lines[index], count=1)
+        if count:
+            return index
+    return None
 
 
 def _image_problem(url: str) -> str:
@@ -97,18 +102,6 @@ def _image_problem(url: str) -> str:
         # jupytext keeps no attachments: the image pasted into the notebook is gone
         return f"image {url} pasted into the notebook is not in the .py (jupytext drops it)"
     return f"remote image {url}"
-
-
-def _literal(text: str):
-    """A replacement for re.sub that inserts `text` as it is (no backslash escapes)."""
-    return lambda _match: text
-
-
-def _replace_in(lines: list[str], first: int, last: int, old: str, new: str) -> None:
-    for index in range(first, last):
-        if old in lines[index]:
-            lines[index] = lines[index].replace(old, new, 1)
-            return
 
 
 def _is_remote(url: str) -> bool:

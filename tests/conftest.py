@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -79,3 +80,62 @@ def has_chromium() -> str | None:
         if Path(candidate).exists():
             return candidate
     return shutil.which("chromium")
+
+
+# ---- bad lessons: a built course to guard, and lesson text to break it with ----
+
+HEADER = """\
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     notebook_metadata_filter: lesson
+#     text_representation: {extension: .py, format_name: percent}
+#   kernelspec: {name: python3, display_name: Python 3, language: python}
+#   lesson:
+#     title: "Broken"
+#     version: "1.0"
+#     date: "2026-05-06"
+#     summary:
+#       - "Something that goes wrong"
+# ---
+"""
+
+
+def lesson(body: str, header: str = HEADER) -> str:
+    return header + "\n# %% [markdown]\n# ## A slide\n\n" + body
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def built_course(tmp_path_factory) -> Path:
+    """The fixture course built once, with something in legacy/ to guard."""
+    root = copy_course(tmp_path_factory.mktemp("good") / "course")
+    assert run_build(root, "build").returncode == 0
+    (root / "legacy" / "01_tag_table" / "v1.0").mkdir(parents=True)
+    (root / "legacy" / "01_tag_table" / "v1.0" / "01_tag_table_v1.0.py").write_text("# old\n")
+    return root
+
+
+@pytest.fixture
+def course(built_course, tmp_path) -> Path:
+    """A fresh copy of the built course for one case."""
+    target = tmp_path / "course"
+    shutil.copytree(built_course, target)
+    return target
+
+
+def guarded(course: Path) -> dict[str, str]:
+    """What a failing lesson must never change: the good lessons' outputs and legacy/."""
+    return {
+        **{f"b/{k}": v for k, v in snapshot(course / "build" / "01_tag_table").items()},
+        **{f"c/{k}": v for k, v in snapshot(course / "build" / "02_second").items()},
+        **{f"l/{k}": v for k, v in snapshot(course / "legacy").items()},
+    }

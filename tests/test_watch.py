@@ -234,3 +234,13 @@ def non_loopback_addresses() -> list[str]:
     finally:
         probe.close()
     return sorted(a for a in candidates if not ipaddress.ip_address(a).is_loopback)
+
+
+def test_archived_versions_are_served_from_legacy_beside_build(watching):
+    archived = watching.root / "legacy" / "02_second" / "v1.0"
+    archived.mkdir(parents=True, exist_ok=True)
+    (archived / "02_second_v1.0.ipynb").write_text('{"archived": true}', encoding="utf-8")
+    # build/index.html links it as ../legacy/..., which a browser asks for as /legacy/...
+    assert watching.get("/legacy/02_second/v1.0/02_second_v1.0.ipynb") == '{"archived": true}'
+    with pytest.raises(urllib.error.HTTPError):
+        watching.get("/legacy/../sources/02_second.py")  # nothing outside legacy/ leaks
