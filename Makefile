@@ -5,6 +5,7 @@
 PYTHON_BASE ?= python3
 VENV        := .venv
 PY          := $(VENV)/bin/python
+COURSE      := $(VENV)/bin/course
 VENV_STAMP  := $(VENV)/.installed
 NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
@@ -27,9 +28,11 @@ $(VENV_STAMP): pyproject.toml
 	@echo "set-up 2/4: upgrading pip"
 	@$(PY) -m pip install --quiet --upgrade pip
 	@echo "set-up 3/4: installing the pinned packages of pyproject.toml (torch is the big one: a minute or two)"
-	@# The pins live in pyproject.toml; the project itself is not installed, only run in place.
-	@$(PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml','rb'))['project']['dependencies'], sep='\n')" > $(VENV)/requirements.txt
+	@# The build's pins and the dev group's (pytest, ruff), both from pyproject.toml.
+	@$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); print(*p['project']['dependencies'], *p['dependency-groups']['dev'], sep='\n')" > $(VENV)/requirements.txt
 	@$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	@# The tool itself, editable: `course` runs scripts/ as it is in this checkout.
+	@$(PY) -m pip install --quiet --no-deps --editable .
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -38,37 +41,37 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 build: setup ## build every lesson: decks, handouts, notebooks, build/index.html (JOBS=N)
-	$(PY) -m scripts build --jobs $(JOBS)
+	$(COURSE) build --jobs $(JOBS)
 
 test: setup ## the lesson checker, then the test suite
-	$(PY) -m scripts lint
+	$(COURSE) lint
 	$(PY) -m pytest
 
 lint: setup ## ruff and the lesson checker over sources/
-	$(PY) -m scripts lint
+	$(COURSE) lint
 
 run: setup ## run one lesson as a plain script, guarded as in the build: make run LESSON=02
 	$(if $(LESSON),,$(error LESSON is missing; write make run LESSON=NN, e.g. make run LESSON=02))
-	$(PY) -m scripts run $(LESSON)
+	$(COURSE) run $(LESSON)
 
 new: setup ## start the next lesson: make new TITLE="Loss Functions"
-	$(PY) -m scripts new "$(TITLE)"
+	$(COURSE) new "$(TITLE)"
 
 watch: setup ## serve build/ on 127.0.0.1 (PORT=8000); a saved lesson is rebuilt and its page reloads
-	$(PY) -m scripts watch --port $(PORT) --host 127.0.0.1
+	$(COURSE) watch --port $(PORT) --host 127.0.0.1
 
 readme: setup ## regenerate the README's lesson table
-	$(PY) -m scripts readme
+	$(COURSE) readme
 
 preview: build ## contact sheets of every slide and the first handout pages (needs chromium, poppler)
-	$(PY) -m scripts preview
+	$(COURSE) preview
 
 bump: setup ## raise a lesson's version: make bump LESSON=02 [PART=major]
 	$(if $(LESSON),,$(error LESSON is missing; write make bump LESSON=NN, e.g. make bump LESSON=02))
-	$(PY) -m scripts bump $(LESSON) --part $(or $(PART),minor)
+	$(COURSE) bump $(LESSON) --part $(or $(PART),minor)
 
 bench: setup ## time the build against plain scripts and the by-hand route
-	$(PY) -m scripts bench
+	$(COURSE) bench
 
 clean: ## remove build/ (legacy/ is kept: it is the archive)
 	rm -rf build

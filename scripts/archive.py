@@ -10,16 +10,18 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .config import CourseConfig
 from .files import write_atomic
 from .lesson import Lesson, LessonError, header_line
 
 MANIFEST = ".built.json"
 SOURCE_COPY = ".source.py"
-TOOL_ROOT = Path(__file__).resolve().parent
-TOOL_INPUTS = ("pyproject.toml", "package-lock.json")
+TOOL_PACKAGE = Path(__file__).resolve().parent  # scripts/: the build tool's own code
 COMMITTED_VERSION = re.compile(rb'^#\s+version:\s*"(\d+\.\d+)"', re.MULTILINE)
 
 
@@ -33,40 +35,84 @@ def version_tuple(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """What one build put in build/NN_slug/ (`.built.json`, written last, when all is there)."""
+
+    lesson: str
+    title: str
+    version: str
+    date: str
+    summary: tuple[str, ...]
+    artifacts: tuple[str, ...]
+    source_sha: str  # the source the artifacts were built from
+    tool: str  # tool_fingerprint() of the build that made them
+    config: str = ""  # config_fingerprint() of the course's facts they show
+
+    @property
+    def stem(self) -> str:
+        return f"{self.lesson}_v{self.version}"
+
+
 @functools.cache  # taken once, at the start of a build: edits during a build count next time
 def tool_fingerprint() -> str:
-    """A hash of the build tool itself: a change to it rebuilds every lesson."""
+    """A hash of the build tool and the packages it builds with: a change rebuilds every lesson.
+
+    Only the build's own pins count (`[project] dependencies`, package-lock.json): upgrading
+    a dev tool such as ruff or pytest rebuilds nothing.
+    """
     digest = hashlib.sha256()
-    files = sorted(p for p in TOOL_ROOT.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    for path in files + [TOOL_ROOT.parent / name for name in TOOL_INPUTS]:
+    files = sorted(
+        p for p in TOOL_PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+    for path in files + [TOOL_PACKAGE.parent / "package-lock.json"]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(_build_pins()).encode())
     return digest.hexdigest()
 
 
-def read_manifest(out_dir: Path) -> dict | None:
+def config_fingerprint(config: CourseConfig) -> str:
+    """A hash of the course's facts as the artifacts show them (the logo's bytes included)."""
+    logo = config.logo.read_bytes() if config.logo else b""
+    return _sha(repr(config).encode() + b"\0" + logo)
+
+
+def _build_pins() -> list[str]:
+    try:
+        with open(TOOL_PACKAGE.parent / "pyproject.toml", "rb") as handle:
+            return tomllib.load(handle)["project"]["dependencies"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return []
+
+
+def read_manifest(out_dir: Path) -> Manifest | None:
     """What was last built into `out_dir`, or None when nothing (readable) was."""
     try:
-        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        version_tuple(manifest["version"])
+        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        manifest = Manifest(
+            **{**data, "summary": tuple(data["summary"]), "artifacts": tuple(data["artifacts"])}
+        )
+        version_tuple(manifest.version)
         return manifest
-    except Exception:
+    except Exception:  # missing, partial, or written by an older build: build again
         return None
 
 
-def is_fresh(source: Path, out_dir: Path) -> bool:
-    """True when the artifacts in `out_dir` were built from this very source by this tool."""
+def is_fresh(source: Path, out_dir: Path, config: CourseConfig) -> bool:
+    """True when `out_dir` holds what this tool builds from this source for this course."""
     manifest = read_manifest(out_dir)
     if manifest is None or not source.is_file():
         return False
     return (
-        manifest.get("source_sha") == _sha(source.read_bytes())
-        and manifest.get("tool") == tool_fingerprint()
-        and all((out_dir / name).is_file() for name in manifest.get("artifacts", []))
+        manifest.source_sha == _sha(source.read_bytes())
+        and manifest.tool == tool_fingerprint()
+        and manifest.config == config_fingerprint(config)
+        and all((out_dir / name).is_file() for name in manifest.artifacts)
     )
 
 
-def publish(staging: Path, out_dir: Path, lesson: Lesson) -> list[str]:
+def publish(staging: Path, out_dir: Path, lesson: Lesson, config: CourseConfig) -> list[str]:
     """Move freshly built artifacts into place, then record them; returns their names."""
     out_dir.mkdir(parents=True, exist_ok=True)
     names = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
@@ -74,17 +120,20 @@ def publish(staging: Path, out_dir: Path, lesson: Lesson) -> list[str]:
         os.replace(staging / name, out_dir / name)
     source = lesson.info.path.read_bytes()
     write_atomic(out_dir / SOURCE_COPY, source)
-    manifest = {
-        "lesson": lesson.info.name,
-        "title": lesson.info.title,
-        "version": lesson.info.version,
-        "date": lesson.info.date,
-        "summary": list(lesson.info.summary),
-        "artifacts": names,
-        "source_sha": _sha(source),
-        "tool": tool_fingerprint(),
-    }
-    write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=2) + "\n")  # last: marks success
+    info = lesson.info
+    manifest = Manifest(
+        lesson=info.name,
+        title=info.title,
+        version=info.version,
+        date=info.date,
+        summary=info.summary,
+        artifacts=tuple(names),
+        source_sha=_sha(source),
+        tool=tool_fingerprint(),
+        config=config_fingerprint(config),
+    )
+    text = json.dumps(asdict(manifest), indent=2) + "\n"
+    write_atomic(out_dir / MANIFEST, text)  # last: marks success
     return names
 
 
@@ -95,11 +144,11 @@ def archive_outgoing(
     info = lesson.info
     out_dir = out_dir or root / "build" / info.name
     manifest = read_manifest(out_dir)
-    if manifest is None or manifest["version"] == info.version:
+    if manifest is None or manifest.version == info.version:
         return  # nothing built yet, or a draft of the same version
-    old = manifest["version"]
+    old = manifest.version
     _refuse_downgrade(lesson, old)
-    files = [out_dir / name for name in manifest["artifacts"]]
+    files = [out_dir / name for name in manifest.artifacts]
     files.append(out_dir / SOURCE_COPY)
     target = root / "legacy" / info.name / f"v{old}"
     _copy_into_legacy(lesson, files, target, old)

@@ -8,6 +8,8 @@ import mimetypes
 import re
 from pathlib import Path
 
+from .errors import CourseError
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_MODULES = ROOT / "node_modules"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -16,7 +18,7 @@ CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+?)['\"]?\s*\)")
 FONT_TYPES = {".woff": "font/woff", ".woff2": "font/woff2", ".ttf": "font/ttf", ".eot": ""}
 
 
-class MissingAsset(FileNotFoundError):
+class MissingAsset(CourseError):
     """A vendored file is not installed; the message says how to install it."""
 
 
@@ -25,7 +27,7 @@ def vendored(relative: str) -> Path:
     path = NODE_MODULES / relative
     if not path.is_file():
         raise MissingAsset(
-            f"{path}:1: vendored asset is missing; run `make setup` (npm ci) to install it"
+            str(path), "vendored asset is missing", "run `make setup` (npm ci) to install it"
         )
     return path
 

@@ -13,11 +13,10 @@ import threading
 import time
 from pathlib import Path
 
+from .errors import SettingError
 from .files import write_atomic
 
-RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parent.parent
 
 
 def run_benchmark(root: Path) -> dict:
@@ -29,12 +28,12 @@ def run_benchmark(root: Path) -> dict:
         scripts = {p.stem: _median(lambda p=p: _plain_script(p)) for p in lessons}
         figures = {
             "lessons": len(lessons),
-            "runs": RUNS,
+            "runs": _runs(),
             "floor_s": sum(scripts.values()),
             "by_hand_s": _median(lambda: _by_hand(lessons, Path(tmp) / "by-hand")),
         }
         clean, peaks = [], []
-        for _ in range(RUNS):
+        for _ in range(_runs()):
             shutil.rmtree(course / "build", ignore_errors=True)
             seconds, peak = _build_with_peak(course)
             clean.append(seconds)
@@ -99,7 +98,15 @@ def main(root: Path) -> int:
 
 
 def _median(measure) -> float:
-    return statistics.median(measure() for _ in range(RUNS))
+    return statistics.median(measure() for _ in range(_runs()))
+
+
+def _runs() -> int:
+    """BENCH_RUNS, read when measuring (not frozen at import): runs per figure, 3 by default."""
+    raw = os.environ.get("BENCH_RUNS", "3")
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingError("BENCH_RUNS", f"{raw!r} is not a positive whole number", "e.g. 3")
+    return int(raw)
 
 
 def _timed(command: list[str], cwd: Path, env: dict | None = None) -> float:
@@ -135,12 +142,9 @@ def _by_hand(lessons: list[Path], work: Path) -> float:
 
 def _build_with_peak(course: Path) -> tuple[float, int]:
     """Seconds of one `build`, and the largest summed RSS of its process tree."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts", "--root", str(course), "build"],
-        cwd=REPO,
-        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

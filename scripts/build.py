@@ -7,7 +7,6 @@ scheduler (scripts/schedule.py) can render a lesson's deck and handouts in paral
 from __future__ import annotations
 
 import copy
-import logging
 import shutil
 import tempfile
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from . import archive
+from .config import CourseConfig
 from .editions import make_edition, stable_ids
 from .execute import execute_cached
 from .files import write_atomic
@@ -29,8 +29,6 @@ from .sanitize import UNSAFE_FIX, sanitize_markdown
 from .slides import cut_slides, fit_slides, render_deck, slide_count
 
 Progress = Callable[[str, str], None]
-# nbconvert warns that figures have no alt text on every export; the progress lines matter more.
-logging.getLogger("traitlets").setLevel(logging.ERROR)
 
 
 ARTIFACTS = ("worked", "student", "deck")  # rendered from one execution; longest first
@@ -48,6 +46,7 @@ class Prepared:
     rendered: nbformat.NotebookNode  # with math as SVG: the deck and the handouts
     staging: Path  # artifacts are written here and published together, or not at all
     executed: bool  # False when the outputs came from the execution cache
+    config: CourseConfig  # the course's facts, shown on every artifact
     warnings: list[str] = field(default_factory=list)
 
 
@@ -59,13 +58,13 @@ class Rendered:
     warnings: list[str] = field(default_factory=list)
 
 
-def build_lesson(path: Path, root: Path, progress: Progress) -> LessonResult:
+def build_lesson(path: Path, root: Path, config: CourseConfig, progress: Progress) -> LessonResult:
     """Build every artifact of one lesson in this process (the serial route: --jobs 1)."""
     result = LessonResult(path=path, name=path.stem)
     started = time.perf_counter()
     prepared = None
     try:
-        prepared = prepare(path, root, progress)
+        prepared = prepare(path, root, config, progress)
         note_prepared(result, prepared)
         for artifact in ARTIFACTS:
             note_rendered(result, render(prepared, artifact, progress))
@@ -80,20 +79,20 @@ def build_lesson(path: Path, root: Path, progress: Progress) -> LessonResult:
     return result
 
 
-def prepare(path: Path, root: Path, progress: Progress) -> Prepared:
+def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) -> Prepared:
     """Read the lesson, archive its outgoing version, execute it (or reuse the cache)."""
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
     stripped = strip_unsafe_prose(lesson)  # no script, handler or remote fetch in any output
     archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
-    _archive_previous_version(lesson, root, progress)  # older version → legacy/ first
-    executed = _timed(
-        progress, info.name, "execute", lambda: execute_cached(lesson, root / "build" / ".cache")
-    )
-    notebook, ran = executed
+    _archive_previous_version(lesson, root, config, progress)  # older version → legacy/ first
+    started = time.perf_counter()
+    notebook, ran = execute_cached(lesson, root / "build" / ".cache")  # or reuse the cache
+    cached = "" if ran else " (cached)"
+    progress(info.name, f"execute {time.perf_counter() - started:.1f}s{cached}")
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
-    return Prepared(lesson, notebook, rendered, staging, ran, stripped)
+    return Prepared(lesson, notebook, rendered, staging, ran, config, stripped)
 
 
 def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
@@ -101,12 +100,7 @@ def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
     info = prepared.lesson.info
     if artifact == "deck":
         return _timed(progress, info.name, "deck", lambda: _write_deck(prepared))
-    _timed(
-        progress,
-        info.name,
-        f"{artifact} pdf",
-        lambda: _write_handout(prepared.staging, prepared.rendered, info, artifact),
-    )
+    _timed(progress, info.name, f"{artifact} pdf", lambda: _write_handout(prepared, artifact))
     return Rendered()
 
 
@@ -119,7 +113,7 @@ def finish(prepared: Prepared, result: LessonResult, progress: Progress) -> None
     _write(prepared.staging, f"{info.stem}.ipynb", nbformat.writes(student))
     # All or nothing: the artifacts move into build/NN_slug only now.
     out_dir = prepared.staging.parent / info.name
-    result.built = archive.publish(prepared.staging, out_dir, prepared.lesson)
+    result.built = archive.publish(prepared.staging, out_dir, prepared.lesson, prepared.config)
     progress(info.name, f"done: {len(result.built)} artifacts")
 
 
@@ -186,7 +180,9 @@ def _write_deck(prepared: Prepared) -> Rendered:
     return Rendered(slides=slide_count(deck), warnings=too_tall)
 
 
-def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) -> None:
+def _archive_previous_version(
+    lesson: Lesson, root: Path, config: CourseConfig, progress: Progress
+) -> None:
     if archive.read_manifest(root / "build" / lesson.info.name) is not None:
         archive.archive_outgoing(lesson, root, progress)
         return
@@ -199,7 +195,7 @@ def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) ->
         old_path = Path(tmp) / "sources" / lesson.info.path.name
         old_path.parent.mkdir()
         old_path.write_bytes(source)
-        old = build_lesson(old_path, Path(tmp), lambda name, message: None)
+        old = build_lesson(old_path, Path(tmp), config, lambda name, message: None)
         if old.error:
             raise archive.ArchiveError(
                 lesson.info.path,
@@ -212,9 +208,11 @@ def _archive_previous_version(lesson: Lesson, root: Path, progress: Progress) ->
         )
 
 
-def _write_handout(staging: Path, notebook, info, edition: str) -> None:
-    page = render_handout_html(stable_ids(make_edition(notebook, edition)), info, edition)
-    _write(staging, f"{info.stem}.{edition}.pdf", write_pdf(page, info, edition))
+def _write_handout(prepared: Prepared, edition: str) -> None:
+    info, config = prepared.lesson.info, prepared.config
+    notebook = stable_ids(make_edition(prepared.rendered, edition))
+    page = render_handout_html(notebook, info, edition, config)
+    _write(prepared.staging, f"{info.stem}.{edition}.pdf", write_pdf(page, info, edition, config))
 
 
 def _with_math_as_svg(notebook, lesson: Lesson):
@@ -244,13 +242,5 @@ def _ensure(path: Path) -> Path:
 def _timed(progress: Progress, name: str, stage: str, action):
     started = time.perf_counter()
     value = action()
-    note = ""
-    if stage == "execute" and isinstance(value, tuple):
-        note = "" if value[1] else " (cached)"
-    progress(name, f"{stage} {time.perf_counter() - started:.1f}s{note}")
+    progress(name, f"{stage} {time.perf_counter() - started:.1f}s")
     return value
-
-
-def remove_stale(out_dir: Path) -> None:
-    """Remove a lesson's build folder (used when its source is gone)."""
-    shutil.rmtree(out_dir, ignore_errors=True)

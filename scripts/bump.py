@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 from .archive import archived_versions, version_tuple
-from .course import update_readme
+from .config import CourseConfig
+from .course import refresh_readme
 from .files import write_atomic
-from .lesson import LessonError, read_lesson
+from .lesson import read_lesson
 from .lessons import Lessons
 
 VERSION_LINE = re.compile(r'^(#\s+version:\s*)"(\d+)\.(\d+)"(.*)$')
@@ -43,7 +44,9 @@ def bump_text(text: str, part: str, today: str, above: str = "0.0") -> tuple[str
     return "".join(lines), old, new
 
 
-def bump_lesson(root: Path, which: str, part: str, today: str | None = None) -> int:
+def bump_lesson(
+    root: Path, config: CourseConfig, which: str, part: str, today: str | None = None
+) -> int:
     """Bump the lesson whose number (or file) is `which`; then the README table follows."""
     lessons = Lessons.find(root)
     path = lessons.select([which])[0]
@@ -55,19 +58,7 @@ def bump_lesson(root: Path, which: str, part: str, today: str | None = None) -> 
     text, old, new = bump_text(path.read_text(encoding="utf-8"), part, day, *archived[-1:])
     write_atomic(path, text)
     print(f"{path.relative_to(root)}: version {old} → {new}, date {day}")
-    _update_readme_table(root, lessons)
+    note = refresh_readme(root, config, lessons)  # make test checks the table
+    if note:
+        print(note)
     return 0
-
-
-def _update_readme_table(root: Path, lessons: Lessons) -> None:
-    """Keep the README's table true after a bump (make test checks it)."""
-    readme = root / "README.md"
-    if not readme.is_file() or lessons.problems:
-        return
-    try:
-        infos = [read_lesson(p).info for p in lessons.paths]
-    except LessonError as error:
-        print(f"README.md: table not updated: {error}")
-        return
-    if update_readme(readme, infos):
-        print("README.md: lesson table updated")

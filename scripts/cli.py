@@ -1,4 +1,4 @@
-"""The command line the Makefile calls: build, readme, bump, lint, new, preview, watch, bench."""
+"""`course`, the command line: build, lint, run, new, watch, readme, bump, preview, bench."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from . import archive, course
+from . import archive, course, runtime
+from .config import CourseConfig, load_config
 from .errors import CourseError
 from .files import remove_leftovers
 from .lesson import LessonError, read_lesson
 from .lessons import Lessons
 from .lock import build_lock
-from .report import LessonResult, print_summary
-
-ROOT = Path(__file__).resolve().parent.parent
+from .report import LessonResult, print_summary, write_report
 
 
 class Interrupted(KeyboardInterrupt):
@@ -53,14 +52,21 @@ def _raise_interrupted(signum, frame) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Parse the command line and run one command; the return value is the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m scripts", description=__doc__)
+    args = _parser().parse_args(argv)
+    root = _course_root(args.root)
+    return COMMANDS[args.command](root, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__)
     parser.add_argument(
-        "--root", type=Path, default=ROOT, help="course repository (default: this one)"
+        "--root", type=Path, default=None, help="the course folder (default: the current one)"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser("build", help="build every lesson (or the ones named)")
     build.add_argument("lessons", nargs="*", help="lesson names or paths; default: all")
     build.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    build.add_argument("--report", type=Path, help="also write the results as JSON to this file")
     readme = commands.add_parser("readme", help="regenerate the README contents table")
     readme.add_argument("--check", action="store_true", help="only say whether it is out of date")
     bump = commands.add_parser("bump", help="raise a lesson's version and set its date to today")
@@ -76,44 +82,85 @@ def run(argv: list[str] | None = None) -> int:
     watch.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
     watch.add_argument("--host", default="127.0.0.1", help="a loopback address (default)")
     commands.add_parser("bench", help="time the build against plain scripts and by hand")
-    run = commands.add_parser(
-        "run", help="run one lesson as a plain script, under the build's guard"
-    )
+    run = commands.add_parser("run", help="run a lesson as a plain script, guarded")
     run.add_argument("lesson", help="the lesson number NN, NN_slug or its file")
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
-    if args.command == "build":
-        return command_build(root, args.lessons, args.jobs)
-    if args.command == "readme":
-        return command_readme(root, args.check)
-    if args.command == "bump":
-        from .bump import bump_lesson
-
-        return bump_lesson(root, args.lesson, args.part)
-    if args.command == "lint":
-        from .lint import command_lint
-
-        return command_lint(root, args.lessons)
-    if args.command == "new":
-        from .scaffold import command_new
-
-        return command_new(root, args.title)
-    if args.command == "preview":
-        return command_preview(root, args.lessons)
-    if args.command == "watch":
-        from .watch import command_watch
-
-        return command_watch(root, args.host, args.port)
-    if args.command == "run":
-        return command_run(root, args.lesson)
-    if args.command == "bench":
-        from .bench import main as run_bench
-
-        return run_bench(root)
-    return 2
+    return parser
 
 
-def command_build(root: Path, selected: list[str], jobs: int) -> int:
+def _course_root(given: Path | None) -> Path:
+    """The course folder: --root, or the current folder; it must hold sources/."""
+    root = (given or Path.cwd()).resolve()
+    if not (root / "sources").is_dir():
+        raise CourseError(
+            f"{root}/sources",
+            "no such folder: this is not a course",
+            "run `course` in a course folder, or name one with --root",
+        )
+    return root
+
+
+def _build(root: Path, args) -> int:
+    return command_build(root, load_config(root), args.lessons, args.jobs, args.report)
+
+
+def _readme(root: Path, args) -> int:
+    return command_readme(root, load_config(root), args.check)
+
+
+def _bump(root: Path, args) -> int:
+    from .bump import bump_lesson
+
+    return bump_lesson(root, load_config(root), args.lesson, args.part)
+
+
+def _lint(root: Path, args) -> int:
+    from .lint import command_lint
+
+    return command_lint(root, load_config(root), args.lessons)
+
+
+def _new(root: Path, args) -> int:
+    from .scaffold import command_new
+
+    return command_new(root, load_config(root), args.title)
+
+
+def _preview(root: Path, args) -> int:
+    return command_preview(root, load_config(root), args.lessons)
+
+
+def _watch(root: Path, args) -> int:
+    from .watch import command_watch
+
+    return command_watch(root, args.host, args.port)
+
+
+def _run(root: Path, args) -> int:
+    return command_run(root, args.lesson)
+
+
+def _bench(root: Path, args) -> int:
+    from .bench import main as run_bench
+
+    return run_bench(root)
+
+
+COMMANDS = {
+    "build": _build,
+    "readme": _readme,
+    "bump": _bump,
+    "lint": _lint,
+    "new": _new,
+    "preview": _preview,
+    "watch": _watch,
+    "run": _run,
+    "bench": _bench,
+}
+
+
+def command_build(
+    root: Path, config: CourseConfig, selected: list[str], jobs: int, report: Path | None = None
+) -> int:
     """Build lessons in parallel, then the index page; print a summary, failures first."""
     started = time.perf_counter()
     _check_settings()
@@ -122,10 +169,13 @@ def command_build(root: Path, selected: list[str], jobs: int) -> int:
     with build_lock(root / "build", say=lambda line: print(line, flush=True)):
         for leftover in remove_leftovers(root / "build"):
             print(f"  removed {leftover.relative_to(root)} (left by an interrupted build)")
-        results = _build_all(root, [p for p in paths if p not in lessons.problems], jobs)
+        buildable = [p for p in paths if p not in lessons.problems]
+        results = _build_all(root, config, buildable, jobs)
         results += _problem_results(lessons, selected)
-        _update_course_pages(root, lessons, results)
+        _update_course_pages(root, config, lessons, results)
     print_summary(results, time.perf_counter() - started)
+    if report is not None:
+        write_report(report, results)  # for `course watch`, which reads it instead of our text
     return 1 if any(r.error for r in results) else 0
 
 
@@ -150,22 +200,16 @@ def command_run(root: Path, which: str) -> int:
         return subprocess.run(command, cwd=workdir).returncode
 
 
-def command_preview(root: Path, selected: list[str]) -> int:
+def command_preview(root: Path, config: CourseConfig, selected: list[str]) -> int:
     """Contact sheets of the built lessons (scripts/preview.py), then the index that shows them."""
     from .preview import preview_course
 
     code = preview_course(root, selected)
-    infos = []
-    for path in sorted((root / "sources").glob("[0-9][0-9]_*.py")):
-        try:
-            infos.append(read_lesson(path).info)
-        except LessonError:
-            continue  # a lesson whose header is broken cannot be listed
-    course.write_index(root, infos, {})
+    _update_course_pages(root, config, Lessons.find(root), [], readme=False)
     return code
 
 
-def command_readme(root: Path, check: bool) -> int:
+def command_readme(root: Path, config: CourseConfig, check: bool) -> int:
     """Regenerate (or check) the README contents table from the lesson headers."""
     lessons = Lessons.find(root)
     lessons.check()
@@ -173,7 +217,7 @@ def command_readme(root: Path, check: bool) -> int:
     readme = root / "README.md"
     if check:
         text = readme.read_text(encoding="utf-8")
-        if course.replace_between_markers(text, course.readme_table(infos)) != text:
+        if course.replace_between_markers(text, course.readme_table(config, infos)) != text:
             print(
                 "error: README.md:1: the lesson table is out of date; run `make readme`",
                 file=sys.stderr,
@@ -181,7 +225,7 @@ def command_readme(root: Path, check: bool) -> int:
             return 1
         print("README.md: lesson table is up to date")
         return 0
-    changed = course.update_readme(readme, infos)
+    changed = course.update_readme(readme, config, infos)
     print("README.md: lesson table updated" if changed else "README.md: already up to date")
     return 0
 
@@ -201,15 +245,15 @@ def _problem_results(lessons: Lessons, selected: list[str]) -> list[LessonResult
     ]
 
 
-def _build_all(root: Path, paths: list[Path], jobs: int) -> list:
+def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int) -> list:
     # Up-to-date lessons are found without importing the pipeline: a no-op build stays fast.
-    fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem)]
+    fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem, config)]
     stale = [p for p in paths if p not in fresh]
     workers = _workers(jobs, len(stale))
     print(f"Building {len(stale)} of {len(paths)} lesson(s) with {workers} worker(s)", flush=True)
     results = [_unchanged(root, p) for p in fresh]
     if stale:
-        results += _build_stale(root, stale, workers)
+        results += _build_stale(root, config, stale, workers)
     return results
 
 
@@ -223,23 +267,25 @@ def _workers(jobs: int, stale: int) -> int:
 
 def _unchanged(root: Path, path: Path) -> LessonResult:
     progress(path.stem, "up to date")
-    manifest = archive.read_manifest(root / "build" / path.stem) or {}
-    return LessonResult(
-        path=path, name=path.stem, version=manifest.get("version", ""), skipped=True
-    )
+    manifest = archive.read_manifest(root / "build" / path.stem)
+    version = manifest.version if manifest else ""
+    return LessonResult(path=path, name=path.stem, version=version, skipped=True)
 
 
-def _build_stale(root: Path, paths: list[Path], workers: int) -> list:
+def _build_stale(root: Path, config: CourseConfig, paths: list[Path], workers: int) -> list:
+    runtime.configure()  # logging and the WeasyPrint workaround, before the workers fork
     if workers <= 1:
         from .build import build_lesson
 
-        return [build_lesson(p, root, progress) for p in paths]
+        return [build_lesson(p, root, config, progress) for p in paths]
     from .schedule import build_lessons
 
-    return build_lessons(paths, root, workers, progress)
+    return build_lessons(paths, root, config, workers, progress)
 
 
-def _update_course_pages(root: Path, lessons: Lessons, results: list[LessonResult]) -> None:
+def _update_course_pages(
+    root: Path, config: CourseConfig, lessons: Lessons, results: list, readme: bool = True
+) -> None:
     """The index page lists every lesson, readable or not; the README table follows headers."""
     infos, unreadable = [], {}
     for path in lessons.buildable():
@@ -248,8 +294,7 @@ def _update_course_pages(root: Path, lessons: Lessons, results: list[LessonResul
         except LessonError as error:
             unreadable[path.stem] = str(error)  # listed with its error, and its last good build
     failures = {r.name: r.error for r in results if r.error}
-    course.write_index(root, infos, failures, unreadable)
-    readme = root / "README.md"
-    if not unreadable and not lessons.problems and readme.is_file():
-        if course.update_readme(readme, infos):
-            print("README.md: lesson table updated", flush=True)
+    course.write_index(root, config, infos, failures, unreadable)
+    note = course.refresh_readme(root, config, lessons) if readme and not unreadable else ""
+    if note:
+        print(note, flush=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from . import archive
+from . import archive, assets
+from .config import CourseConfig
 from .errors import CourseError
 from .files import write_atomic
-from .lesson import LessonInfo
+from .lesson import LessonError, LessonInfo, read_lesson
+from .lessons import Lessons
 
 PREVIEWS = (
     ("preview.png", "All slides"),
@@ -25,9 +27,13 @@ ARTIFACTS = (
 )
 
 
-def readme_table(lessons: list[LessonInfo]) -> str:
+def readme_table(config: CourseConfig, lessons: list[LessonInfo]) -> str:
     """The markdown contents table: one row per lesson, from its header."""
+    byline = f" by {config.author}" if config.author else ""
+    licence = f", licensed {config.licence}" if config.licence else ""
     rows = [
+        f"*{_md_cell(config.title)}*{_md_cell(byline)}{_md_cell(licence)}: {len(lessons)} lessons.",
+        "",
         "| # | Lesson | Version | Date | Topics | Outputs in `build/` |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
@@ -44,13 +50,26 @@ def readme_table(lessons: list[LessonInfo]) -> str:
     return "\n".join(rows)
 
 
-def update_readme(readme: Path, lessons: list[LessonInfo]) -> bool:
+def update_readme(readme: Path, config: CourseConfig, lessons: list[LessonInfo]) -> bool:
     """Rewrite the table between the markers; True when the file changed."""
     text = readme.read_text(encoding="utf-8")
-    new = replace_between_markers(text, readme_table(lessons))
+    new = replace_between_markers(text, readme_table(config, lessons))
     if new != text:
         write_atomic(readme, new)
     return new != text
+
+
+def refresh_readme(root: Path, config: CourseConfig, lessons: Lessons) -> str:
+    """Bring the README's table up to date when every header reads; a line saying what
+    happened, or "" when nothing changed (or there is no README to keep)."""
+    readme = root / "README.md"
+    if not readme.is_file() or lessons.problems:
+        return ""
+    try:
+        infos = [read_lesson(p).info for p in lessons.paths]
+    except LessonError as error:
+        return f"README.md: table not updated ({error}); run `make readme` once that is fixed"
+    return "README.md: lesson table updated" if update_readme(readme, config, infos) else ""
 
 
 def replace_between_markers(text: str, table: str) -> str:
@@ -68,6 +87,7 @@ def replace_between_markers(text: str, table: str) -> str:
 
 def write_index(
     root: Path,
+    config: CourseConfig,
     lessons: list[LessonInfo],
     failures: dict[str, str],
     unreadable: dict[str, str] | None = None,
@@ -81,16 +101,24 @@ def write_index(
     lessons = sorted([*lessons, *(_last_built(root, n) for n in unreadable)], key=_by_name)
     failures = {**failures, **unreadable}
     cards = "\n".join(_lesson_card(root, info, failures.get(info.name)) for info in lessons)
-    page = INDEX_PAGE.format(cards=cards, count=len(lessons))
+    page = INDEX_PAGE.format(
+        cards=cards,
+        count=len(lessons),
+        lang=html.escape(config.language),
+        title=html.escape(config.title),
+        masthead=_masthead(config),
+        accent=config.colours.accent,
+        heading=config.colours.heading,
+    )
     target = root / "build" / "index.html"
     write_atomic(target, page)
     return target
 
 
 def _lesson_card(root: Path, info: LessonInfo, failure: str | None) -> str:
-    built = archive.read_manifest(root / "build" / info.name) or {}
-    artifacts = set(built.get("artifacts", []))
-    stem = f"{info.name}_v{built['version']}" if built else info.stem
+    built = archive.read_manifest(root / "build" / info.name)
+    artifacts = set(built.artifacts) if built else set()
+    stem = built.stem if built else info.stem
     links = "".join(
         f'<a class="artifact" href="{info.name}/{html.escape(stem)}.{suffix}">{label}</a>'
         for suffix, label in ARTIFACTS
@@ -118,17 +146,39 @@ def _lesson_card(root: Path, info: LessonInfo, failure: str | None) -> str:
     )
 
 
+def _masthead(config: CourseConfig) -> str:
+    """The course page's heading: logo, title, subtitle, who made it, licence, repository."""
+    logo = ""
+    if config.logo is not None:
+        logo = f'<img class="logo" alt="" src="{assets.data_uri(config.logo)}">'  # decorative
+    lines = [f"<h1>{logo}{html.escape(config.title)}</h1>"]
+    if config.subtitle:
+        lines.append(f'<p class="subtitle">{html.escape(config.subtitle)}</p>')
+    people = ", ".join(x for x in (config.author, config.institution) if x)
+    if people:
+        lines.append(f'<p class="byline">{html.escape(people)}</p>')
+    small = []
+    if config.licence:
+        small.append(f"Licence: {html.escape(config.licence)}")
+    if config.repository:
+        url = html.escape(config.repository)
+        small.append(f'Source: <a href="{url}">{url}</a>')
+    if small:
+        lines.append(f'<p class="meta">{" · ".join(small)}</p>')
+    return "\n".join(lines)
+
+
 def _last_built(root: Path, name: str) -> LessonInfo:
     """What the last good build of a lesson recorded about it (or just its name)."""
-    built = archive.read_manifest(root / "build" / name) or {}
+    built = archive.read_manifest(root / "build" / name)
     return LessonInfo(
         path=root / "sources" / f"{name}.py",
         name=name,
         number=name[:2],
-        title=built.get("title", name),
-        version=built.get("version", "?"),
-        date=built.get("date", ""),
-        summary=tuple(built.get("summary", ())),
+        title=built.title if built else name,
+        version=built.version if built else "?",
+        date=built.date if built else "",
+        summary=built.summary if built else (),
     )
 
 
@@ -175,26 +225,29 @@ LESSON_CARD = """<article class="lesson">
 
 INDEX_PAGE = """<!DOCTYPE html>
 <!-- generated by scripts/course.py, do not edit -->
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>PyTorch Fundamentals: course materials</title>
+<title>{title}: course materials</title>
 <style>
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }}
-h1 {{ margin-bottom: 0.2rem; }}
+h1 {{ margin-bottom: 0.2rem; color: {heading}; }}
+.logo {{ height: 1.2em; vertical-align: -0.2em; margin-right: 0.4rem; }}
+.subtitle {{ font-size: 1.15rem; margin: 0.2rem 0; }}
+.byline, .meta {{ color: #444; margin: 0.2rem 0; }}
 .lesson {{ border: 1px solid #ccd; border-radius: 8px; padding: 0.8rem 1.2rem; margin: 1rem 0; }}
 .lesson h2 {{ margin: 0.2rem 0; }}
-.number {{ color: #1d5fa7; margin-right: 0.3rem; }}
+.number {{ color: {accent}; margin-right: 0.3rem; }}
 .stamp {{ color: #444; margin: 0.2rem 0 0.5rem; }}
 .artifact {{ display: inline-block; margin: 0.2rem 0.6rem 0.2rem 0; padding: 0.3rem 0.7rem;
-  border-radius: 5px; background: #1d5fa7; color: #fff; text-decoration: none; }}
+  border-radius: 5px; background: {accent}; color: #fff; text-decoration: none; }}
 .failed {{ color: #b00020; font-family: monospace; white-space: pre-wrap; }}
 .preview {{ max-width: 100%; border: 1px solid #ccd; margin-top: 0.5rem; }}
 </style>
 </head>
 <body>
-<h1>PyTorch Fundamentals</h1>
+{masthead}
 <p>{count} lessons. Decks open in any browser with no network (press <kbd>S</kbd> for speaker notes,
 <kbd>F</kbd> for full screen); handouts are A4 PDFs in a worked and a student edition.</p>
 {cards}

@@ -1,4 +1,11 @@
-"""The tag table: which cells (and outputs) each edition keeps. Notebook in, notebook out."""
+"""The tag table: which cells (and outputs) each edition keeps. Notebook in, notebook out.
+
+nbconvert's own preprocessors do what they exist for: dropping tagged cells
+(TagRemovePreprocessor), joining a cell's stream chunks and applying carriage returns
+(CoalesceStreamsPreprocessor), clearing outputs (ClearOutputPreprocessor). The steps below
+are the ones nbconvert has no preprocessor for: answer boxes, empty solution cells, speaker
+notes, hidden inputs, and cutting long outputs with a visible marker.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,11 @@ import copy
 from collections.abc import Iterable
 
 import nbformat
+from nbconvert.preprocessors import (
+    ClearOutputPreprocessor,
+    CoalesceStreamsPreprocessor,
+    TagRemovePreprocessor,
+)
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 EDITIONS = ("slides", "worked", "student", "notebook")
@@ -29,7 +41,7 @@ def tags(cell) -> set[str]:
 def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.NotebookNode:
     """One edition of the executed lesson, on a copy."""
     notebook = copy.deepcopy(executed)
-    notebook.cells = [c for c in notebook.cells if not tags(c) & DROPPED[edition]]
+    TagRemovePreprocessor(remove_cell_tags=DROPPED[edition]).preprocess(notebook, {})
     if edition == "slides":
         _mark_notes(notebook.cells)
         _hide_inputs(notebook.cells)
@@ -43,7 +55,7 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
         limit_outputs(notebook, HANDOUT_OUTPUT_LINES)
     elif edition == "notebook":
         notebook.cells = [_empty_if_solution(c) for c in notebook.cells]
-        _clear_outputs(notebook.cells)
+        ClearOutputPreprocessor().preprocess(notebook, {})
     return notebook
 
 
@@ -56,9 +68,9 @@ def stable_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def limit_outputs(notebook: nbformat.NotebookNode, max_lines: int) -> None:
     """Cut long text outputs, leaving a visible `... N more lines` marker."""
+    # The kernel sends long output in pieces: join them (and apply `\r`) before counting lines.
+    CoalesceStreamsPreprocessor().preprocess(notebook, {})
     for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = _merge_streams(cell.outputs)
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
                 output.text = _cut(output.text, max_lines)
@@ -66,23 +78,6 @@ def limit_outputs(notebook: nbformat.NotebookNode, max_lines: int) -> None:
                 output.data["text/plain"] = _cut(output.data["text/plain"], max_lines)
             elif output.output_type == "error":
                 output.traceback = output.traceback[-max_lines:]
-
-
-def _merge_streams(outputs: list) -> list:
-    """Join consecutive stdout (or stderr) chunks: the kernel sends long output in pieces."""
-    merged: list = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if (
-            output.output_type == "stream"
-            and previous is not None
-            and previous.output_type == "stream"
-            and previous.name == output.name
-        ):
-            previous.text += output.text
-        else:
-            merged.append(output)
-    return merged
 
 
 def _cut(text: str, max_lines: int) -> str:
@@ -142,10 +137,3 @@ def _empty_if_solution(cell) -> nbformat.NotebookNode:
         empty = new_code_cell("# Your solution here\n")
     empty.metadata["tags"] = ["solution"]
     return empty
-
-
-def _clear_outputs(cells: list) -> None:
-    for cell in cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import logging
 import re
 
 import nbformat
@@ -16,18 +15,12 @@ from pygments.token import Comment, Keyword, Operator, String, Text
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets, linebreak
+from . import assets
+from .config import CourseConfig
 from .lesson import LessonInfo
 
-linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
+DEFAULT_CONFIG = CourseConfig()
 
-# WeasyPrint warns about pygments' empty CSS values and its font subsetter: nothing an author
-# can act on, and it would bury the build's own progress lines.
-logging.getLogger("weasyprint").setLevel(logging.ERROR)
-logging.getLogger("fontTools").setLevel(logging.ERROR)
-
-COURSE = "PyTorch Fundamentals"
-AUTHOR = "PyTorch Fundamentals course team"
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
@@ -35,7 +28,12 @@ HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
 
-def render_handout_html(notebook: nbformat.NotebookNode, info: LessonInfo, edition: str) -> str:
+def render_handout_html(
+    notebook: nbformat.NotebookNode,
+    info: LessonInfo,
+    edition: str,
+    config: CourseConfig = DEFAULT_CONFIG,
+) -> str:
     """The handout as HTML for print: cover, contents, cells, footer stamp."""
     _mark_short_cells(notebook)
     _keep_prose_with_code(notebook)
@@ -47,18 +45,22 @@ def render_handout_html(notebook: nbformat.NotebookNode, info: LessonInfo, editi
         exclude_output_prompt=True,
         filters={"highlight_code": highlight_for_print},
     )
-    resources = {"handout": _handout_facts(info, edition)}
+    resources = {"handout": _handout_facts(info, edition, config)}
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
     cover, body = page.split("<main>", 1)
     body, toc = number_headings(body)
     return cover.replace("<ol></ol>", f"<ol>{toc}</ol>", 1) + "<main>" + body
 
 
-def write_pdf(page_html: str, info: LessonInfo, edition: str) -> bytes:
+def write_pdf(
+    page_html: str, info: LessonInfo, edition: str, config: CourseConfig = DEFAULT_CONFIG
+) -> bytes:
     """Lay out the handout HTML as a PDF (bytes; the caller writes them atomically)."""
     fonts = FontConfiguration()
     stylesheet = CSS(
-        string=_stamp_css(info, edition), font_config=fonts, base_url=str(assets.TEMPLATES / "css")
+        string=_stamp_css(info, edition, config),
+        font_config=fonts,
+        base_url=str(assets.TEMPLATES / "css"),
     )
     # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
     document = HTML(string=page_html, base_url=str(assets.TEMPLATES))
@@ -160,25 +162,33 @@ def number_headings(body: str) -> tuple[str, str]:
     return HEADING.sub(renumber, body), "".join(items)
 
 
-def _handout_facts(info: LessonInfo, edition: str) -> dict:
+def _handout_facts(info: LessonInfo, edition: str, config: CourseConfig) -> dict:
     return {
-        "course": COURSE,
+        "course": config.title,
+        "subtitle": config.subtitle,
+        "institution": config.institution,
+        "licence": config.licence,
+        "language": config.language,
+        "logo": assets.data_uri(config.logo) if config.logo else "",
         "title": info.title,
         "version": info.version,
         "date": info.date,
         "summary": info.summary,
         "edition": edition,
         "edition_label": EDITION_LABELS[edition],
-        "author": AUTHOR,
-        "subject": f"{COURSE}: {info.title}, version {info.version} ({info.date}), "
+        "author": config.author,
+        "subject": f"{config.title}: {info.title}, version {info.version} ({info.date}), "
         f"{edition} edition",
-        "keywords": ", ".join(["PyTorch", info.name, f"v{info.version}", edition, *info.summary]),
+        "keywords": ", ".join(
+            [config.title, info.name, f"v{info.version}", edition, *info.summary]
+        ),
         "toc": "",
     }
 
 
-def _stamp_css(info: LessonInfo, edition: str) -> str:
-    """The running header and footer: which lesson, version and date a printed page belongs to."""
+def _stamp_css(info: LessonInfo, edition: str, config: CourseConfig) -> str:
+    """The running header and footer: which lesson, version and date a printed page belongs to;
+    and the course's heading colour."""
     stamp = _css_string(f"{info.title} · v{info.version} · {info.date}")
     label = _css_string(EDITION_LABELS[edition])
     return (
@@ -186,6 +196,7 @@ def _stamp_css(info: LessonInfo, edition: str) -> str:
         + f"\n@page {{ @bottom-left {{ content: {stamp}; }} @top-right {{ content: {label}; }} }}"
         # handout.css blanks the first page's header; repeat it after the label rule above.
         + "\n@page :first { @top-right { content: none; } }\n"
+        + f"h1, h2, h3 {{ color: {config.colours.heading}; }}\n"
     )
 
 

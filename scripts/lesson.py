@@ -57,11 +57,6 @@ class Lesson:
     notebook: nbformat.NotebookNode
     cell_lines: list[tuple[int, int]]  # 1-based first and last line of each cell in the .py
 
-    def where(self, cell_index: int) -> str:
-        """`path:first-last` for one cell, for messages."""
-        first, last = self.cell_lines[cell_index]
-        return f"{shown(self.info.path)}:{first}-{last}"
-
 
 def read_lesson(path: Path) -> Lesson:
     """Read and validate one lesson source; raise LessonError naming the line at fault."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from .config import CourseConfig
 from .course import readme_table, replace_between_markers
 from .errors import CourseError
 from .lesson import KNOWN_TAGS, MAGIC_LINE, LessonError, read_cells, read_lesson, shown
@@ -271,7 +272,7 @@ def _text_lines(output) -> int:
     return 0
 
 
-def command_lint(root: Path, selected: list[str]) -> int:
+def command_lint(root: Path, config: CourseConfig, selected: list[str]) -> int:
     """Ruff over the code, then the checker over the lessons; exit 1 on any finding."""
     lessons = Lessons.find(root)
     paths = lessons.select(selected)
@@ -282,14 +283,14 @@ def command_lint(root: Path, selected: list[str]) -> int:
     cache = root / "build" / ".cache"
     findings += [f for p in paths if p not in lessons.problems for f in lint_lesson(p, cache)]
     if not selected:
-        findings += readme_table_findings(root, lessons)
+        findings += readme_table_findings(root, config, lessons)
     for finding in findings:
         print(finding)
     print(f"lessons: {len(paths)} checked, {len(findings)} finding(s)")
     return 0 if ruff_ok and not findings else 1
 
 
-def readme_table_findings(root: Path, lessons: Lessons) -> list[Finding]:
+def readme_table_findings(root: Path, config: CourseConfig, lessons: Lessons) -> list[Finding]:
     """The README's lesson table must match the headers (`make readme` rewrites it)."""
     readme = root / "README.md"
     if not readme.is_file() or lessons.problems:
@@ -297,7 +298,7 @@ def readme_table_findings(root: Path, lessons: Lessons) -> list[Finding]:
     try:
         infos = [read_lesson(p).info for p in lessons.paths]
         current = readme.read_text(encoding="utf-8")
-        expected = replace_between_markers(current, readme_table(infos))
+        expected = replace_between_markers(current, readme_table(config, infos))
     except CourseError:
         return []  # a broken header is reported with its lesson
     if expected == current:

@@ -87,7 +87,7 @@ def built_decks(root: Path, selected: list[str]) -> list[Path]:
         if selected and folder.name not in wanted and folder.name[:2] not in wanted:
             continue
         manifest = archive.read_manifest(folder)
-        names = manifest.get("artifacts", []) if manifest else []
+        names = manifest.artifacts if manifest else ()
         decks += [folder / n for n in names if n.endswith(".slides.html")]
     return decks
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,3 +50,28 @@ def print_summary(results: list[LessonResult], seconds: float) -> None:
 def _short(name: str) -> str:
     """`02_x_v1.2.worked.pdf` → `worked.pdf`."""
     return name.split("_v", 1)[-1].split(".", 2)[-1]
+
+
+def write_report(path: Path, results: list[LessonResult]) -> None:
+    """The results as JSON, for a program that drives the build (watch.py)."""
+    entries = [
+        {
+            "lesson": r.name,
+            "version": r.version,
+            "error": r.error,
+            "warnings": r.warnings,
+            "built": r.built,
+            "skipped": r.skipped,
+        }
+        for r in results
+    ]
+    path.write_text(json.dumps({"lessons": entries}, indent=2) + "\n", encoding="utf-8")
+
+
+def read_report(path: Path) -> dict[str, str]:
+    """Each lesson of a report with its error ("" when it built); {} when there is none."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["lessons"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {entry["lesson"]: entry["error"] for entry in entries}

@@ -5,39 +5,28 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import sys
 import unicodedata
 from pathlib import Path
 
+from .config import CourseConfig
+from .course import refresh_readme
+from .errors import CourseError, SettingError
 from .files import write_atomic
 from .lesson import LessonError, shown
+from .lessons import Lessons
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "new_lesson.py.tmpl"
 SLUG_WORDS = 5  # file names stay readable in a terminal listing
 
 
-def command_new(root: Path, title: str) -> int:
+def command_new(root: Path, config: CourseConfig, title: str) -> int:
     """Create sources/NN_slug.py for `title`; say where it is, or why not."""
-    try:
-        path = create_lesson(root / "sources", title, datetime.date.today())
-    except LessonError as error:
-        print(error, file=sys.stderr)
-        return 1
+    path = create_lesson(root / "sources", title, datetime.date.today())
     print(f"created {shown(path)}; edit it, and `make watch` shows each save in the browser")
-    _update_readme_table(root)
+    note = refresh_readme(root, config, Lessons.find(root))  # list it in the README table
+    if note:
+        print(note)
     return 0
-
-
-def _update_readme_table(root: Path) -> None:
-    """List the new lesson in the README contents table, as `make readme` does."""
-    from .cli import command_readme
-
-    if not (root / "README.md").is_file():
-        return
-    try:
-        command_readme(root, check=False)
-    except (LessonError, ValueError) as error:  # another lesson's header, or missing markers
-        print(f"README.md: table not updated ({error}); run `make readme` once that is fixed")
 
 
 def create_lesson(sources: Path, title: str, today: datetime.date) -> Path:
@@ -45,9 +34,8 @@ def create_lesson(sources: Path, title: str, today: datetime.date) -> Path:
     title = " ".join(title.split())
     slug = slugify(title)
     if not slug:
-        raise LessonError(
-            sources / "NN_slug.py",
-            1,
+        raise SettingError(
+            "TITLE",
             f"the title {title!r} has no letters or digits to name the file after"
             if title
             else "the title is empty",
@@ -78,8 +66,8 @@ def next_number(sources: Path) -> int:
     numbers = [int(p.name[:2]) for p in sources.glob("[0-9][0-9]_*.py")]
     number = max(numbers, default=0) + 1
     if number > 99:
-        raise LessonError(
-            sources, 1, "lesson numbers are two digits and 99 is taken", "renumber the course"
+        raise CourseError(
+            "sources/", "lesson numbers are two digits and 99 is taken", "renumber the course"
         )
     return number
 

@@ -16,7 +16,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import build, lock
+from . import build, lock, runtime
+from .config import CourseConfig
 from .report import LessonResult
 from .sandbox import die_with_parent
 
@@ -30,7 +31,9 @@ class _Lesson:
     due: set[str] = field(default_factory=set)
 
 
-def build_lessons(paths: list[Path], root: Path, jobs: int, progress) -> list[LessonResult]:
+def build_lessons(
+    paths: list[Path], root: Path, config: CourseConfig, jobs: int, progress
+) -> list[LessonResult]:
     """Build `paths` with up to `jobs` processes; the results are in the order of `paths`."""
     lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
     pool = ProcessPoolExecutor(
@@ -42,7 +45,7 @@ def build_lessons(paths: list[Path], root: Path, jobs: int, progress) -> list[Le
     try:
         running: dict[Future, tuple[Path, str]] = {}
         for path in paths:
-            running[pool.submit(_prepare, path, root, progress)] = (path, "prepare")
+            running[pool.submit(_prepare, path, root, config, progress)] = (path, "prepare")
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
@@ -63,6 +66,7 @@ def _init_worker(parent: int) -> None:
     """First thing in each worker: never hold the build lock, leave Ctrl-C to the parent,
     and die with the parent even when it is killed with SIGKILL."""
     lock.release_in_child()
+    runtime.configure()  # inherited from the parent already; explicit all the same
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
@@ -108,8 +112,8 @@ def _close(lesson: _Lesson, progress) -> None:
         build.discard(lesson.prepared)
 
 
-def _prepare(path: Path, root: Path, progress) -> tuple:
-    return _guarded(path, lambda: build.prepare(path, root, progress))
+def _prepare(path: Path, root: Path, config: CourseConfig, progress) -> tuple:
+    return _guarded(path, lambda: build.prepare(path, root, config, progress))
 
 
 def _render(prepared: build.Prepared, artifact: str, progress) -> tuple:

@@ -16,6 +16,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -25,12 +26,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import watchfiles
 
+from .errors import SettingError
 from .lesson import FILE_NAME
+from .report import read_report
 
-TOOL_ROOT = Path(__file__).resolve().parent.parent
 RELOAD_PATH = "/__reload"
 LESSON_FOLDER = re.compile(r"^\d\d_[a-z0-9_]+$")
-ERROR_LINE = re.compile(r"^error: (?:\S*/)?(?P<name>[^/\s:]+)\.py:\d+:")
 # Added to every HTML page as it is served (never to the files): poll, then reload or show
 # the build error over the page. The last good deck stays underneath.
 RELOAD_SCRIPT = """
@@ -202,39 +203,29 @@ def make_server(build_dir: Path, host: str, port: int, log: BuildLog) -> Threadi
 
 
 class Builder:
-    """Runs `python -m scripts build` in a child process and records each lesson's outcome."""
+    """Runs the build in a child process and records each lesson's outcome from its report."""
 
     def __init__(self, root: Path, log: BuildLog) -> None:
         self.root, self.log = root, log
         self.process: subprocess.Popen | None = None
 
     def build(self, lessons: list[str]) -> None:
-        """Build the named lessons (every lesson when none), streaming the build's output."""
+        """Build the named lessons (every lesson when none); the terminal shows the build."""
         names = lessons or sorted(p.stem for p in (self.root / "sources").glob("*.py"))
         print(f"watch: building {', '.join(lessons) or 'every lesson'}", flush=True)
-        command = [sys.executable, "-m", "scripts", "--root", str(self.root), "build", *lessons]
-        if lessons:
-            command += ["--jobs", "1"]
-        self.process = subprocess.Popen(
-            command,
-            cwd=TOOL_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-        )
-        errors = {}
-        for line in self.process.stdout:
-            print(line, end="", flush=True)
-            match = ERROR_LINE.match(line)
-            if match:
-                errors[match["name"]] = line.removeprefix("error: ").strip()
-        code = self.process.wait()
-        self.process = None
+        with tempfile.TemporaryDirectory(prefix="watch-") as folder:
+            report = Path(folder) / "report.json"
+            command = [sys.executable, "-m", "scripts", "--root", str(self.root), "build"]
+            command += [*lessons, "--report", str(report)]
+            if lessons:
+                command += ["--jobs", "1"]
+            self.process = subprocess.Popen(command)  # its output goes straight to the terminal
+            code = self.process.wait()
+            self.process = None
+            errors = read_report(report)  # what the build says, not what it printed
         for name in names:
             error = errors.get(name, "")
-            if code and not errors:  # the build itself broke before naming a lesson
+            if code and not errors:  # the build stopped before it could report on the lessons
                 error = f"sources/{name}.py:1: the build exited with code {code}; see the terminal"
             self.log.record(name, error)
             print(f"watch: {name} {'FAILED: ' + error if error else 'ok'}", flush=True)
@@ -272,26 +263,19 @@ def _is_lesson_saved(change: watchfiles.Change, path: str) -> bool:
 def command_watch(root: Path, host: str, port: int) -> int:
     """Serve, watch and rebuild until Ctrl-C; 0 on a clean stop."""
     if not _is_loopback(host):
-        print(
-            f"--host {host}: not a loopback address; watch serves only this machine "
-            "(use 127.0.0.1)",
-            file=sys.stderr,
+        raise SettingError(
+            f"--host {host}", "not a loopback address", "watch serves only this machine: 127.0.0.1"
         )
-        return 2
-    if not (root / "sources").is_dir():
-        print(f"{root / 'sources'}: no such folder; run watch in a course", file=sys.stderr)
-        return 2
     (root / "build").mkdir(exist_ok=True)
     log = BuildLog()
     try:
         server = make_server(root / "build", host, port, log)
     except OSError as error:
-        print(
-            f"watch: cannot serve on {host}:{port}: {error.strerror}; "
+        raise SettingError(
+            f"--port {port}",
+            f"cannot serve on {host}:{port} ({error.strerror})",
             "choose another port, e.g. make watch PORT=8001",
-            file=sys.stderr,
-        )
-        return 1
+        ) from None
     # Ctrl-C stops watch even when a shell started it in the background with SIGINT ignored;
     # `kill` (SIGTERM) stops it just as cleanly.
     signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from scripts import runtime
+
+# What the command line does before building (scripts/runtime.py), for the tests that call
+# the stages directly.
+runtime.configure()
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SANDBOX = REPO / "scripts" / "sandbox.py"
@@ -32,11 +38,8 @@ class Built:
 
 def run_build(root: Path, *args: str, timeout: int = 300) -> Built:
     """Run the real command line on a course folder, as `make` does."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
         [sys.executable, "-m", "scripts", "--root", str(root), *args],
-        cwd=REPO,
-        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -75,11 +78,10 @@ def course_copy(tmp_path) -> Path:
 
 
 def has_chromium() -> str | None:
-    """The path of a Chromium executable, or None."""
-    for candidate in ("/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
+    """The Chromium the build itself would drive ($CHROMIUM first), or None."""
+    from scripts.preview import find_chromium
+
+    return find_chromium()
 
 
 # ---- bad lessons: a built course to guard, and lesson text to break it with ----

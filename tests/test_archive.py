@@ -12,6 +12,7 @@ import pytest
 from scripts import archive as archive_module
 from scripts.build import build_lesson
 from scripts.bump import bump_lesson, bump_text
+from scripts.config import CourseConfig
 
 from .conftest import REPO, run_build
 
@@ -56,7 +57,7 @@ def test_bumped_lesson_archives_the_old_artifacts_byte_for_byte(course_copy):
     assert run_build(course_copy, "build", LESSON).returncode == 0
     before = artifacts(course_copy / "build" / LESSON)
     source_before = (course_copy / "sources" / f"{LESSON}.py").read_bytes()
-    assert bump_lesson(course_copy, "02", "minor", today="2026-11-25") == 0
+    assert bump_lesson(course_copy, CourseConfig(), "02", "minor", today="2026-11-25") == 0
     built = run_build(course_copy, "build", LESSON)
     assert built.returncode == 0, built.stdout + built.stderr
     legacy = course_copy / "legacy" / LESSON / "v2.0"
@@ -78,7 +79,7 @@ def test_bumped_lesson_archives_the_old_artifacts_byte_for_byte(course_copy):
 
 def test_index_page_lists_archived_versions(course_copy):
     run_build(course_copy, "build", LESSON)
-    bump_lesson(course_copy, "02", "major", today="2026-11-25")
+    bump_lesson(course_copy, CourseConfig(), "02", "major", today="2026-11-25")
     assert run_build(course_copy, "build", LESSON).returncode == 0
     index = (course_copy / "build" / "index.html").read_text(encoding="utf-8")
     assert f"../legacy/{LESSON}/v2.0/{LESSON}_v2.0.slides.html" in index
@@ -123,7 +124,9 @@ def test_archive_killed_half_way_loses_nothing_and_next_build_completes(course_c
 
     monkeypatch.setattr(archive_module.shutil, "copy2", copy_then_die)
     with pytest.raises(KeyboardInterrupt):
-        build_lesson(course_copy / "sources" / f"{LESSON}.py", course_copy, lambda *a: None)
+        build_lesson(
+            course_copy / "sources" / f"{LESSON}.py", course_copy, CourseConfig(), lambda *a: None
+        )
     monkeypatch.undo()
     assert not (course_copy / "legacy" / LESSON / "v2.0").exists()  # never half-visible
     assert artifacts(course_copy / "build" / LESSON) == before  # the old version is intact
@@ -141,7 +144,7 @@ def test_fresh_clone_rebuilds_the_outgoing_version_from_git(course_copy):
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "v2.0"], check=True)
     committed = (course_copy / "sources" / f"{LESSON}.py").read_bytes()
-    bump_lesson(course_copy, "02", "minor", today="2026-11-25")  # no build/ exists
+    bump_lesson(course_copy, CourseConfig(), "02", "minor", today="2026-11-25")  # no build/ exists
     built = run_build(course_copy, "build", LESSON)
     assert built.returncode == 0, built.stdout + built.stderr
     legacy = course_copy / "legacy" / LESSON / "v2.0"

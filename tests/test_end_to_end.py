@@ -13,6 +13,7 @@ from scripts.lesson import read_lesson
 from .conftest import REPO, run_build
 
 LESSONS = sorted((REPO / "sources").glob("[0-9][0-9]_*.py"))
+pytestmark = pytest.mark.slow  # builds a real lesson, with torch
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from scripts import execute
@@ -32,10 +33,26 @@ def test_code_edit_and_code_cell_tag_change_the_key():
     assert len({cache_key(before), cache_key(edited), cache_key(tagged)}) == 3
 
 
-def test_package_upgrade_changes_the_key(monkeypatch):
+@pytest.mark.parametrize("package", ["torch", "numpy", "matplotlib", "ipykernel"])
+def test_an_upgrade_of_each_package_alone_changes_the_key(monkeypatch, package):
     before = cache_key(lesson_notebook())
-    monkeypatch.setattr(execute, "_version", lambda package: "99.0" if package == "torch" else "1")
+    real = execute._version
+    monkeypatch.setattr(execute, "_version", lambda p: "99.0" if p == package else real(p))
     assert cache_key(lesson_notebook()) != before
+
+
+def test_a_course_title_change_keeps_the_execution_cache(course_copy):
+    assert run_build(course_copy, "build", "02").returncode == 0
+    (course_copy / "pyproject.toml").write_text(
+        '[tool.course]\ntitle = "Another Course"\n', encoding="utf-8"
+    )
+    again = run_build(course_copy, "build", "02")
+    assert again.returncode == 0 and "execute" in again.stdout and "(cached)" in again.stdout
+    assert "Another Course" in (course_copy / "build" / "index.html").read_text("utf-8")
+    from pypdf import PdfReader
+
+    cover = PdfReader(course_copy / "build/02_second/02_second_v2.0.worked.pdf").pages[0]
+    assert "ANOTHER COURSE" in cover.extract_text()  # rebuilt, from the cached execution
 
 
 def test_unreadable_cache_entry_is_ignored(tmp_path):

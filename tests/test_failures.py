@@ -156,11 +156,8 @@ def test_build_killed_mid_way_keeps_previous_outputs_and_next_build_completes(co
     before = snapshot(course / "build" / "01_tag_table")
     source = course / "sources" / "01_tag_table.py"
     source.write_text(source.read_text("utf-8").replace("Plain heading", "Edited heading"), "utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
         [sys.executable, "-m", "scripts", "--root", str(course), "build", "--jobs", "1"],
-        cwd=REPO,
-        env=env,
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
@@ -184,11 +181,10 @@ def test_build_killed_mid_way_keeps_previous_outputs_and_next_build_completes(co
 def test_two_builds_at_once_take_turns(course):
     source = course / "sources" / "02_second.py"
     source.write_text(source.read_text("utf-8") + "\n# %%\nprint('again')\n", "utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "scripts", "--root", str(course), "build"]
-    first = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True)
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert first.stdout.readline().startswith("Building")  # printed once it holds the lock
-    second = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120)
     first.communicate(timeout=120)
     assert first.returncode == 0 and second.returncode == 0
     assert "another build is running" in second.stdout

@@ -10,6 +10,8 @@ from scripts.lesson import read_lesson
 
 from .conftest import run_script
 
+pytestmark = pytest.mark.slow  # runs the real lessons, with torch
+
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = sorted((REPO / "sources").glob("[0-9][0-9]_*.py"))
 

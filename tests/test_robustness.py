@@ -26,11 +26,8 @@ ROOT_ONLY = pytest.mark.skipif(
 
 def start_build(root: Path, *args: str) -> subprocess.Popen:
     """The build in its own process group, as a terminal or `timeout` would run it."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
     return subprocess.Popen(
-        [sys.executable, "-m", "scripts", "--root", str(root), "build", *args],
-        cwd=REPO,
-        env=env,
+        [sys.executable, "-u", "-m", "scripts", "--root", str(root), "build", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -206,9 +203,9 @@ def test_harmful_lessons_fail_under_the_build_and_the_course_survives(course, lo
 def test_make_run_runs_one_lesson_guarded_and_shows_its_traceback(course_copy):
     source = lesson("# %%\nprint('ran guarded')\nraise ValueError('boom')\n")
     (course_copy / "sources" / "03_fails.py").write_text(source, encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
     command = [sys.executable, "-m", "scripts", "--root", str(course_copy), "run", "03"]
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    env = dict(os.environ, MPLBACKEND="Agg")  # no display
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "ran guarded" in done.stdout
     assert "Traceback" in done.stderr and "ValueError: boom" in done.stderr
@@ -318,9 +315,8 @@ def test_unsafe_html_is_stripped_from_every_output_and_warned(course):
 
 def test_unsafe_html_is_a_lint_error_with_its_line(course):
     (course / "sources" / "03_html.py").write_text(lesson(UNSAFE), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     command = [sys.executable, "-m", "scripts", "--root", str(course), "lint", "03"]
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     found = [line for line in done.stdout.splitlines() if " in prose;" in line]
     assert found == [
@@ -360,11 +356,8 @@ print(math.pi)
 def test_light_format_script_names_the_conversion(course, command):
     before = guarded(course)
     (course / "sources" / "03_light.py").write_text(LIGHT, encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(REPO))
     done = subprocess.run(
         [sys.executable, "-m", "scripts", "--root", str(course), command, "03"],
-        cwd=REPO,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

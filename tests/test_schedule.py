@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scripts import build, schedule
+from scripts.config import CourseConfig
 
 REAL_RENDER = build.render
 BROKEN = "01_tag_table"
@@ -22,7 +23,7 @@ def test_a_failed_render_fails_its_own_lesson_and_publishes_nothing_of_it(course
     # The pool forks its workers after this patch, so they render with it too.
     monkeypatch.setattr(build, "render", render_breaking_one_handout)
     paths = [course_copy / "sources" / f"{name}.py" for name in (BROKEN, "02_second")]
-    broken, fine = schedule.build_lessons(paths, course_copy, 2, quiet)
+    broken, fine = schedule.build_lessons(paths, course_copy, CourseConfig(), 2, quiet)
 
     assert broken.error == (
         "sources/01_tag_table.py:1: the build failed: RuntimeError: the renderer broke; report this"
@@ -39,6 +40,6 @@ def test_a_failed_render_fails_its_own_lesson_and_publishes_nothing_of_it(course
 
 def test_results_come_back_in_the_order_asked_with_their_time(course_copy):
     paths = sorted((course_copy / "sources").glob("0*.py"), reverse=True)
-    results = schedule.build_lessons(paths, course_copy, 2, quiet)
+    results = schedule.build_lessons(paths, course_copy, CourseConfig(), 2, quiet)
     assert [r.path for r in results] == paths
     assert all(not r.error and r.seconds > 0 for r in results)

@@ -1,0 +1,18 @@
+"""Process set-up for building: called explicitly (cli.py, and each worker in schedule.py),
+never as a side effect of importing a stage."""
+
+from __future__ import annotations
+
+import logging
+
+
+def configure() -> None:
+    """Quiet the libraries' chatter and apply the WeasyPrint workaround (idempotent)."""
+    from . import linebreak  # imports WeasyPrint: only builds that render pay for it
+
+    linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
+    # nbconvert warns that figures have no alt text on every export; WeasyPrint about pygments'
+    # empty CSS values and its font subsetter: nothing an author can act on, and the progress
+    # lines matter more.
+    for name in ("traitlets", "weasyprint", "fontTools"):
+        logging.getLogger(name).setLevel(logging.ERROR)
