@@ -112,6 +112,12 @@ def _guard(course_root: str) -> str:
 def run_kernel(course_root: str, kernel_args: list[str]) -> None:
     """Hand over to ipykernel, guarded, as if it had been started directly."""
     _guard(course_root)
+    # What cells print reaches the build through the kernel's messages (ipykernel captures
+    # the file descriptors too); the kernel's own log lines ("KeyboardInterrupt caught in
+    # kernel" when a build is stopped) would only clutter the build's terminal.
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    os.close(quiet)
     sys.argv = ["ipykernel_launcher", *kernel_args]
     runpy.run_module("ipykernel_launcher", run_name="__main__")
 
