@@ -11,10 +11,10 @@
 #     date: "2026-01-31"
 #     summary:
 #       - "Creating tensors from Python and NumPy, and when memory is shared"
-#       - "Shapes: reshape, view, squeeze/unsqueeze and broadcasting"
-#       - "dtypes, type promotion and device placement"
+#       - "Shapes and indexing: reshape, view, ..., cat/stack, squeeze/unsqueeze, broadcasting"
+#       - "dtypes, type promotion (0-dim tensors too) and device placement: CPU, CUDA, MPS"
 #       - "Element-wise vs matrix products, reductions with dim/keepdim, .item()"
-#       - "In-place operations and aliasing through views"
+#       - "In-place operations, aliasing through views, slice and mask assignment"
 #       - "Random sampling with seeds and torch.Generator"
 #       - "Getting data back to NumPy safely"
 # ---

@@ -13,6 +13,7 @@
 #       - "A two-parameter model: logits = w * x + b on a seeded 1-D data set"
 #       - "Binary cross-entropy with logits, by hand and numerically stable"
 #       - "How autograd records the graph and what loss.backward() computes"
+#       - "A matrix model: the gradient has the parameter's shape; freezing and detach"
 #       - "Manual updates under torch.no_grad() and clearing gradients"
 #       - "A training loop with a stopping criterion"
 #       - "The learning rate: too slow, good, and unstable"

@@ -15,7 +15,8 @@
 #       - "Freed graphs, retain_graph=True and gradient accumulation in .grad"
 #       - "Tracing gradient flow with hooks; define-by-run control flow"
 #       - "Walking the graph in code and drawing it with matplotlib"
-#       - "Higher-order derivatives with create_graph; no_grad and detach"
+#       - "Higher-order derivatives with create_graph, and what grad(dy.sum(), x) really is"
+#       - "no_grad, inference_mode, detach, and the in-place version counter"
 # ---
 
 # %% [markdown]
@@ -25,6 +26,7 @@
 # - How to inspect that graph yourself: `grad_fn`, `next_functions`, hooks
 # - Why `.grad` accumulates, and why a second `backward()` can fail
 # - How to take second derivatives, and how to switch recording off
+# - Why an in-place edit can break backward, and how `clone()` avoids it
 
 # %% [markdown]
 # ## Setup
