@@ -837,7 +837,7 @@ assert -bound <= bias.min() and bias.max() <= bound
 # `.numpy(force=True)` does the same in one call. Convert `bfloat16` with `.float()` first.
 
 # %%
-w = torch.ones(3, requires_grad=True)
+w = torch.ones(3, device=device, requires_grad=True)
 failures = 0
 for bad in (w, torch.ones(3, dtype=torch.bfloat16)):
     try:
@@ -845,10 +845,9 @@ for bad in (w, torch.ones(3, dtype=torch.bfloat16)):
     except (RuntimeError, TypeError) as err:  # requires grad: RuntimeError; bfloat16: TypeError
         failures += 1
         print(first_line(err))
-w_dev = torch.ones(3, device=device, requires_grad=True)
-arr = w_dev.detach().cpu().numpy()  # fine on any device, with or without grad
-assert failures == 2 and isinstance(arr, np.ndarray) and arr.tolist() == [1.0, 1.0, 1.0]
-assert np.array_equal(w_dev.numpy(force=True), arr)  # the same chain in one call
+arr = w.detach().cpu().numpy()  # fine on any device, with or without grad
+assert failures == 2 and np.array_equal(w.numpy(force=True), arr)  # force=True: one call
+assert torch.ones(2, dtype=torch.bfloat16).float().numpy().dtype == np.float32  # convert first
 
 # %% [markdown] tags=["handout-only"]
 # ## The bridge can still share memory

@@ -176,8 +176,8 @@ assert_close(torch.stack(rows), jacobian(lambda t: torch.tanh(A @ t), u.detach()
 # ## One vector-Jacobian product costs one pass
 #
 # Usually we need only one weighted combination of the rows, $v^\top J$.
-# Reverse mode gets it in a single backward pass, which costs a small multiple of
-# the forward pass (about 2× for a matrix product). For the 50-output layer: 1 pass, not 50.
+# Reverse mode gets it in a single backward pass, which costs a small multiple of the
+# forward pass (the handout counts it). For the 50-output layer: 1 pass, not 50.
 
 # %%
 calls.clear()
