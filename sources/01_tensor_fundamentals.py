@@ -7,8 +7,8 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Fundamentals"
-#     version: "1.0"
-#     date: "2026-01-31"
+#     version: "1.1"
+#     date: "2026-11-28"
 #     summary:
 #       - "Creating tensors from Python and NumPy, and when memory is shared"
 #       - "Shapes and indexing: reshape, view, ..., cat/stack, squeeze/unsqueeze, broadcasting"

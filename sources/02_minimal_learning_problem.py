@@ -7,8 +7,8 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "A Minimal Learning Problem"
-#     version: "1.2"
-#     date: "2026-02-03"
+#     version: "1.3"
+#     date: "2026-11-28"
 #     summary:
 #       - "A two-parameter model: logits = w * x + b on a seeded 1-D data set"
 #       - "Binary cross-entropy with logits, by hand and numerically stable"

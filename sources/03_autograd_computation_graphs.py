@@ -7,8 +7,8 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Autograd and Computation Graphs"
-#     version: "1.0"
-#     date: "2026-02-03"
+#     version: "1.1"
+#     date: "2026-11-28"
 #     summary:
 #       - "The DAG behind autograd: forward builds it, backward walks it"
 #       - "grad_fn, next_functions, leaf and intermediate tensors, retain_grad"

@@ -7,8 +7,8 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Gradients and Vector-Jacobian Products"
-#     version: "1.0"
-#     date: "2026-02-06"
+#     version: "1.1"
+#     date: "2026-11-28"
 #     summary:
 #       - "Scalar losses vs tensor-valued outputs"
 #       - "Why full Jacobians are rarely built: size and number of passes"
