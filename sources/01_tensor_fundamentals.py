@@ -7,14 +7,14 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Fundamentals"
-#     version: "1.0"
-#     date: "2026-01-31"
+#     version: "1.1"
+#     date: "2026-11-28"
 #     summary:
 #       - "Creating tensors from Python and NumPy, and when memory is shared"
-#       - "Shapes: reshape, view, squeeze/unsqueeze and broadcasting"
-#       - "dtypes, type promotion and device placement"
+#       - "Shapes and indexing: reshape, view, ..., cat/stack, squeeze/unsqueeze, broadcasting"
+#       - "dtypes, type promotion (0-dim tensors too) and device placement: CPU, CUDA, MPS"
 #       - "Element-wise vs matrix products, reductions with dim/keepdim, .item()"
-#       - "In-place operations and aliasing through views"
+#       - "In-place operations, aliasing through views, slice and mask assignment"
 #       - "Random sampling with seeds and torch.Generator"
 #       - "Getting data back to NumPy safely"
 # ---
@@ -37,8 +37,9 @@
 # %% [markdown]
 # ## Setup
 #
-# We seed the random generator so every run prints the same numbers, and pick the GPU only
-# if one exists. Everything in this lesson also runs on a CPU-only machine.
+# We seed the random generator so every run prints the same numbers, and pick a GPU only
+# if one exists: CUDA (NVIDIA), else MPS (Apple silicon), else the CPU. Everything in this
+# lesson also runs on a CPU-only machine.
 
 # %%
 import textwrap
@@ -48,17 +49,22 @@ import numpy as np
 import torch
 
 torch.manual_seed(0)
-device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+if torch.cuda.is_available():
+    device = torch.device("cuda")
+elif torch.backends.mps.is_available():  # False on every machine without an Apple GPU
+    device = torch.device("mps")
+else:
+    device = torch.device("cpu")
 print("device used in this lesson:", device)
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Errors, on purpose
 #
 # This lesson triggers the errors beginners meet, inside `try`/`except`, and asserts that they
 # really happened. A small helper prints the error's type and the first line of its message,
 # shortened: the first line is usually the one that tells you what went wrong.
 
-# %%
+# %% tags=["handout-only"]
 def first_line(err: Exception, width: int = 88) -> str:
     """'Type: first line of the message', shortened to at most `width` characters."""
     text = f"{type(err).__name__}: {str(err).splitlines()[0]}"
@@ -92,16 +98,18 @@ assert ints.shape == (2, 3) and ints.ndim == 2 and ints.numel() == 6
 # ## Factory functions
 #
 # Usually you ask for a shape instead of typing values. `zeros`, `ones`, `full`, `arange` and
-# `linspace` build common patterns; the `*_like` versions copy shape, dtype and device from
-# another tensor.
+# `linspace` build common patterns; the `*_like` versions (`zeros_like`, `full_like`,
+# `rand_like`, ...) copy shape, dtype and device from another tensor.
 
 # %%
 print(torch.zeros(2, 3))
 print(torch.arange(0, 10, 3))  # like range(): the end is excluded
 print(torch.linspace(0, 1, steps=5))  # the end is included, evenly spaced
-sevens = torch.full_like(ints, 7)
-print(sevens)
+sevens = torch.full_like(ints, 7)  # int64 (2, 3), like ints
+noise = torch.rand_like(floats)  # float32 (2,), uniform on [0, 1), like floats
+print(sevens.dtype, tuple(sevens.shape), noise)
 assert sevens.shape == ints.shape and sevens.dtype == ints.dtype
+assert noise.shape == floats.shape and noise.dtype == floats.dtype
 assert torch.arange(0, 10, 3)[-1] == 9 and torch.linspace(0, 1, steps=5)[-1] == 1.0
 
 # %% [markdown]
@@ -129,13 +137,13 @@ assert shared.dtype == copied.dtype == torch.float64
 # Point at the dtype: data loaded with NumPy arrives as float64. Models use float32, so
 # call `.float()` once, at the boundary (that call copies).
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `.numpy()` and `as_tensor` share too
 #
 # Going the other way, `t.numpy()` returns an array over the same memory (CPU tensors only).
 # `torch.as_tensor` shares when it can and copies only when it must, e.g. to change dtype.
 
-# %%
+# %% tags=["handout-only"]
 t = torch.zeros(3)
 arr = t.numpy()
 t += 1  # in-place change on the tensor ...
@@ -149,7 +157,7 @@ b[0] = 5.0
 print("as_tensor: same[0] =", same[0].item(), " converted[0] =", converted[0].item())
 assert same[0] == 5.0 and converted[0] == 0.0
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Shared or copied: the rule
 #
 # | call | memory |
@@ -169,8 +177,7 @@ assert same[0] == 5.0 and converted[0] == 0.0
 
 # %%
 x = torch.arange(12)
-print(x.reshape(3, 4))
-print(x.reshape(2, -1).shape, x.reshape(-1, 2, 3).shape)
+print(tuple(x.reshape(3, 4).shape), tuple(x.reshape(2, -1).shape), tuple(x.reshape(-1, 2, 3).shape))
 raised = False
 try:
     x.reshape(5, -1)  # 12 elements cannot fill rows of 5
@@ -181,16 +188,15 @@ assert raised
 assert x.reshape(3, 4).numel() == x.numel() == 12
 
 # %% [markdown]
-# ## `view` shares memory; `reshape` may copy
+# ## `view` shares memory, when the strides allow
 #
-# `view` never copies: it reinterprets the same memory, so it needs a compatible layout.
-# After a transpose the elements are no longer stored row by row, and `view` refuses.
-# `reshape` falls back to a copy in that case.
+# `view` never copies: it reinterprets the same memory, so the new shape must be reachable
+# with strides. A transpose is not stored row by row: `mt.view(6)` refuses, but
+# `mt.view(3, 1, 2)`, which only adds a size-1 dimension, works.
 
 # %%
 m = torch.arange(6).reshape(2, 3)
-m.view(3, 2)[0, 0] = 99  # write through a view ...
-assert m[0, 0] == 99  # ... and the original changes
+assert m.view(3, 2).data_ptr() == m.data_ptr()  # a view: the same memory, read differently
 mt = m.T  # transpose: shape (3, 2), not contiguous
 raised = False
 try:
@@ -199,13 +205,45 @@ except RuntimeError as err:
     raised = True
     print(first_line(err))
 assert raised and not mt.is_contiguous()
-print(mt.reshape(6))  # works: reshape copies when it must
+print(tuple(mt.view(3, 1, 2).shape), "shares m:", mt.view(3, 1, 2).data_ptr() == m.data_ptr())
+assert mt.view(3, 1, 2).data_ptr() == m.data_ptr()
+
+# %% [markdown]
+# ## `reshape`: a view when it can, a copy when it must
+#
+# `reshape` returns a view whenever one is possible and copies only otherwise.
+# `.contiguous().view(...)` is not the same: `.contiguous()` copies every non-contiguous tensor.
+
+# %%
+shares = {"mt.view(3, 1, 2)": mt.view(3, 1, 2), "mt.reshape(3, 1, 2)": mt.reshape(3, 1, 2),
+          "mt.reshape(6)": mt.reshape(6), "mt.contiguous().view(6)": mt.contiguous().view(6),
+          "mt.contiguous().view(3, 1, 2)": mt.contiguous().view(3, 1, 2)}
+for call, result in shares.items():
+    print(f"{call:30} shares memory with m: {result.data_ptr() == m.data_ptr()}")
+shared = [r.data_ptr() == m.data_ptr() for r in shares.values()]
+assert shared == [True, True, False, False, False]
 
 # %% [markdown] tags=["notes"]
 # Rule of thumb: use `reshape` by default. Use `view` only when you rely on sharing memory,
 # and then the error is a feature: it tells you sharing is impossible.
-# `.contiguous().view(...)` is the explicit spelling of what `reshape` does silently.
 # Misconception: "reshape always copies". It copies only when a view is impossible.
+
+# %% [markdown]
+# ## Indexing: each index peels off a dimension
+#
+# On a (2, 3, 4) tensor, one index picks a (3, 4) matrix, two pick a row of 4, three pick a
+# number (a 0-dim tensor). `:` keeps a dimension whole, and `...` stands for "all the
+# dimensions I did not name", so `cube[..., 2]` is the last-dimension index 2 of everything.
+
+# %%
+cube = torch.arange(24).reshape(2, 3, 4)  # (batch, rows, columns)
+picks = {"cube[0]": cube[0], "cube[0, 1]": cube[0, 1], "cube[0, 1, 2]": cube[0, 1, 2],
+         "cube[:, 1]": cube[:, 1], "cube[..., 2]": cube[..., 2]}
+for expr, picked in picks.items():
+    print(f"{expr:14} shape {tuple(picked.shape)}")
+assert cube[0].shape == (3, 4) and cube[0, 1].shape == (4,) and cube[0, 1, 2].ndim == 0
+assert cube[0, 1, 2] == 0 * 12 + 1 * 4 + 2  # row-major: offset = 12 i + 4 j + k
+assert torch.equal(cube[..., 2], cube[:, :, 2]) and cube[:, 1].shape == (2, 4)
 
 # %% [markdown]
 # ## `squeeze` and `unsqueeze`
@@ -223,6 +261,25 @@ batch_of_one = torch.zeros(1, 3, 1)
 print(tuple(batch_of_one.squeeze(2).shape), tuple(batch_of_one.squeeze().shape))
 assert torch.equal(v[:, None], col) and col.squeeze(1).shape == v.shape
 assert batch_of_one.squeeze().shape == (3,)  # the batch dimension is gone too
+
+# %% [markdown]
+# ## Joining tensors: `cat` and `stack`
+#
+# `torch.cat` joins tensors along an **existing** dimension: the other sizes must match.
+# `torch.stack` adds a **new** dimension and needs equal shapes: it is `unsqueeze`, then `cat`.
+
+# %%
+top, bottom = torch.zeros(2, 3), torch.ones(2, 3)
+joined = {"torch.cat([top, bottom])": torch.cat([top, bottom]),
+          "torch.cat([top, bottom], dim=1)": torch.cat([top, bottom], dim=1),
+          "torch.stack([top, bottom])": torch.stack([top, bottom]),
+          "torch.stack([top, bottom], dim=2)": torch.stack([top, bottom], dim=2)}
+for call, result in joined.items():
+    print(f"{call:34} shape {tuple(result.shape)}")
+assert torch.cat([top, bottom]).shape == (4, 3) and torch.cat([top, bottom], 1).shape == (2, 6)
+assert torch.stack([top, bottom]).shape == (2, 2, 3)  # a new dimension in front
+assert torch.equal(torch.stack([top, bottom], dim=2),
+                   torch.cat([top.unsqueeze(2), bottom.unsqueeze(2)], dim=2))
 
 # %% [markdown]
 # ## Broadcasting: the rules
@@ -261,14 +318,14 @@ for ax, (name, values) in zip(axes, panels.items(), strict=True):
 fig.suptitle("Broadcasting: size-1 dimensions are stretched, not copied")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## A shape error beginners hit
 #
 # A batch of 3 samples with 4 features has shape (3, 4); one weight per *sample* has shape (3,).
 # Lined up from the right, 4 meets 3: error. Turn the weights into a column with `[:, None]`
 # so that they line up with the samples.
 
-# %%
+# %% tags=["handout-only"]
 batch = torch.ones(3, 4)  # 3 samples, 4 features
 per_sample = torch.tensor([1.0, 2.0, 3.0])  # one number per sample: (3,)
 raised = False
@@ -306,14 +363,14 @@ assert right == 0 and wrong > 0
 # intent.
 # Habit: write the expected shape as a comment next to every tensor you create.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## dtype: what you get by default
 #
 # Python ints become `int64`, Python floats `float32` (the default float dtype), bools `bool`.
 # NumPy arrays keep their dtype, so NumPy's `float64` arrives as `float64` and takes twice
 # the memory; `.float()` converts to `float32`.
 
-# %%
+# %% tags=["handout-only"]
 samples = [torch.tensor(3), torch.tensor(3.0), torch.tensor(True),
            torch.from_numpy(np.array([3.0])), torch.from_numpy(np.array([3.0])).float()]
 for s in samples:
@@ -327,19 +384,20 @@ assert samples[3].element_size() == 2 * samples[4].element_size()
 # ## Mixing int and float: type promotion
 #
 # When dtypes mix, the result takes the higher category: bool < integer < float.
-# `/` is true division and gives a float; `//` keeps integers. A Python number never widens a
-# tensor within its category: a `float16` tensor plus `1.5` stays `float16`.
+# `/` is true division and gives a float; `//` keeps integers. A Python number, and a 0-dim
+# tensor too, never widens a tensor within its category: `float16` plus `1.5` stays `float16`.
+# Between tensors with dimensions, the wider dtype wins.
 
 # %%
 i = torch.tensor([1, 2, 3])  # int64
 print((i + 0.5).dtype, (i / 2).dtype, (i // 2).dtype)
 half = torch.ones(2, dtype=torch.float16)
-print((half + 1.5).dtype, (half + torch.ones(2)).dtype)
+print((half + 1.5).dtype, (half + torch.tensor(1.5)).dtype, (half + torch.ones(2)).dtype)
 print(torch.result_type(i, 2.0))  # ask for the result dtype without computing
 assert (i + 0.5).dtype == torch.float32 and (i / 2).dtype == torch.float32
 assert (i // 2).dtype == torch.int64
-assert (half + 1.5).dtype == torch.float16
-assert (half + torch.ones(2)).dtype == torch.float32  # tensor + tensor: the wider wins
+assert (half + 1.5).dtype == (half + torch.tensor(1.5)).dtype == torch.float16  # 0-dim: a scalar
+assert (half + torch.ones(2)).dtype == torch.float32  # 1-dim float32 tensor: the wider wins
 
 # %% [markdown] tags=["notes"]
 # Point out that `int64 + 0.5` gives float32, not float64: the float comes from the default
@@ -347,14 +405,14 @@ assert (half + torch.ones(2)).dtype == torch.float32  # tensor + tensor: the wid
 # The float16 case matters for mixed-precision training: Python scalars do not upcast, so
 # `half_tensor * 1e5` can overflow to inf where you expected a wider result.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Where promotion stops: in-place ops
 #
 # An in-place op writes into the existing tensor, so it cannot change its dtype:
 # `int_tensor += 0.5` raises. Either convert first, or write `i = i + 0.5`, which builds a new
 # float tensor.
 
-# %%
+# %% tags=["handout-only"]
 i = torch.tensor([1, 2, 3])
 raised = False
 try:
@@ -367,14 +425,14 @@ i = i + 0.5  # new tensor, promoted
 print(i)
 assert i.dtype == torch.float32
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Where promotion stops: matrix products
 #
 # Element-wise ops promote `float64` with `float32`, but matrix multiplication does not: it
 # raises. This is the classic "NumPy data meets model weights" error. Convert the data with
 # `.float()` once, where it enters PyTorch.
 
-# %%
+# %% tags=["handout-only"]
 data64 = torch.from_numpy(np.ones((2, 3)))  # float64, as NumPy made it
 weights = torch.ones(3, 2)  # float32, as models use
 print("element-wise:", (data64[:, :2] * weights[:2]).dtype)
@@ -407,14 +465,14 @@ assert x_dev.device.type == w_dev.device.type == device.type
 # %% [markdown]
 # ## Mixing devices raises
 #
-# Operands must live on the same device. To see this without a GPU we use the `meta` device:
-# its tensors have a shape and a dtype but no data, and it follows the same rule. On a GPU
-# machine the cell also checks the real case, CPU plus CUDA.
+# Operands must share a device. Without a GPU we show it on `meta` (shape and dtype, no data),
+# which follows the same rule; on a GPU the cell checks the real case too. Exception: a 0-dim
+# CPU tensor combines with a tensor on any device, like a Python number.
 
 # %%
 print(torch.ones(3, device="meta"))  # shape and dtype only, no values
-others = ["meta"] + (["cuda"] if torch.cuda.is_available() else [])
-for other in others:
+gpus = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+for other in ["meta"] + [name for name, present in gpus.items() if present]:
     raised = False
     try:
         torch.ones(3) + torch.ones(3, device=other)
@@ -423,6 +481,7 @@ for other in others:
         if other == "meta":  # print once, so CPU and GPU runs show the same output
             print("cpu + meta ->", first_line(err))
     assert raised, f"cpu + {other} should have raised"
+    assert (torch.ones(3, device=other) + torch.tensor(2.0)).device.type == other  # 0-dim: fine
 
 # %% [markdown] tags=["notes"]
 # The fix is always the same: move one operand, `b = b.to(a.device)`. In practice the rule
@@ -446,14 +505,14 @@ assert torch.equal(A * B, torch.tensor([[10.0, 0.0], [0.0, 4.0]]))
 assert (A @ B)[1, 0] == 3.0 * 10.0 + 4.0 * 0.0  # row 1 of A dot column 0 of B
 assert torch.equal(A @ B, torch.matmul(A, B))
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## The inner sizes must agree
 #
 # A common error: a batch `X` of shape (4, 3) times weights stored as (2, 3), one row per
 # output. The message names both shapes; read it. Transposing the weights makes the inner
 # sizes meet: (4, 3) @ (3, 2) gives (4, 2).
 
-# %%
+# %% tags=["handout-only"]
 X = torch.ones(4, 3)  # 4 samples, 3 features
 W = torch.ones(2, 3)  # 2 outputs, 3 inputs each
 raised = False
@@ -483,13 +542,13 @@ assert S.sum(dim=0).shape == (3,) and S.sum(dim=1).shape == (2,)
 assert S.sum(dim=1, keepdim=True).shape == (2, 1)
 assert S.sum() == S.sum(dim=0).sum() == 21
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `keepdim` makes broadcasting line up
 #
 # To center each row, subtract the row means. Without `keepdim` they have shape (2,), which
 # lines up with the *columns*: here an error, and with a square matrix a silent wrong answer.
 
-# %%
+# %% tags=["handout-only"]
 raised = False
 try:
     S - S.mean(dim=1)  # (2, 3) - (2,): 3 meets 2
@@ -503,13 +562,13 @@ torch.testing.assert_close(centered.mean(dim=1), torch.zeros(2))
 Q = S[:, :2]  # square (2, 2): no error, but rows are not centered
 assert (Q - Q.mean(dim=1)).mean(dim=1).abs().max() > 0
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `.item()`: one number out
 #
 # `.item()` turns a one-element tensor into a plain Python number, for printing, logging and
 # `if` tests. It refuses tensors with more than one element: reduce first, or use `.tolist()`.
 
-# %%
+# %% tags=["handout-only"]
 s_total = S.sum()
 print(s_total.item(), type(s_total.item()).__name__)
 print(torch.tensor([[7]]).item())  # any shape is fine if numel() == 1
@@ -581,38 +640,37 @@ assert alias.sum() == 6 and x.sum() == 9
 # %% [markdown]
 # ## Views alias their base
 #
-# Slicing, `view`, `.T` and `expand` return views: new shape, same memory. Writing into a view
-# writes into the base. Call `.clone()` for an independent copy. Indexing with a list or a
-# mask is different: it always copies.
+# Slicing, `view`, `.T` and `expand` return views: new shape, same memory. Writing into a view,
+# or assigning into a slice or a column, writes into the base; `.clone()` gives an independent
+# copy. *Reading* with a list or a mask copies, but *assigning* through one writes into the base.
 
 # %%
 base = torch.arange(6.0).reshape(2, 3)
-first_row = base[0]  # a view
-first_row.zero_()  # in-place on the view ...
-print(base)  # ... changed the base too
-assert base[0].sum() == 0
-safe = base[1].clone()  # independent copy
-safe.fill_(-1)
-picked = base[[1]]  # indexing with a list: a copy, shape (1, 3)
-picked.fill_(-1)
-masked = base[base > 3]  # indexing with a mask: a copy too
-masked.fill_(-1)
-assert base[1].tolist() == [3.0, 4.0, 5.0]  # none of them touched the base
+base[0].zero_()  # in-place on a view (row 0) changes the base
+base[:, 2] = 10.0  # assigning into a column writes into the base
+base[1].clone().fill_(-1)  # a clone: the base is untouched
+base[base > 3].fill_(-1)  # reading with a mask gives a copy: untouched too
+print(base)
+assert base.tolist() == [[0.0, 0.0, 10.0], [3.0, 4.0, 10.0]]
+base[base > 3] = -1.0  # assigning through a mask writes into the base
+print(base)
+assert base.tolist() == [[0.0, 0.0, -1.0], [3.0, -1.0, -1.0]]
 
 # %% [markdown] tags=["notes"]
 # Typical real bug: `row = batch[0]; row -= row.mean()` to "normalize one example for a
 # plot" silently edits the batch. Ask: "Is `base[0]` a copy?" Most people guess yes.
-# The asymmetry between basic slicing (view) and list/mask indexing (copy) comes straight
-# from NumPy; knowing it saves hours.
+# The asymmetry between basic slicing (view) and list/mask indexing (copy when read) comes
+# straight from NumPy; knowing it saves hours. `base[mask] = v` is a different call
+# (`index_put_`), which is why assigning through a mask does reach the base.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## In-place on a leaf that requires grad
 #
 # Parameters are leaf tensors with `requires_grad=True`. Autograd refuses to overwrite them in
 # place while it records operations. Parameter updates therefore run inside `torch.no_grad()`,
 # which is also how the built-in optimizers update parameters.
 
-# %%
+# %% tags=["handout-only"]
 w = torch.ones(3, requires_grad=True)
 raised = False
 try:
@@ -626,14 +684,14 @@ with torch.no_grad():  # not recorded: allowed
 print(w)
 assert w.is_leaf and torch.allclose(w, torch.full((3,), 0.9))
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Seeds make random draws repeatable
 #
 # PyTorch's random numbers come from a pseudo-random generator: a deterministic sequence that
 # starts from a seed. Same seed, same numbers. Every draw advances the sequence, so one extra
 # draw anywhere changes all the numbers after it.
 
-# %%
+# %% tags=["handout-only"]
 torch.manual_seed(0)
 first = torch.rand(3)
 torch.manual_seed(0)
@@ -646,9 +704,9 @@ assert not torch.equal(first, later)
 # %% [markdown]
 # ## `torch.Generator`: independent streams
 #
-# `torch.manual_seed` seeds one global generator that all code shares. A `torch.Generator` is a
-# private stream: pass it with `generator=`, and its draws depend only on its own seed, no
-# matter what else draws random numbers in between.
+# Random numbers come from a pseudo-random generator: same seed, same numbers.
+# `torch.manual_seed` seeds the one global generator all code shares. A `torch.Generator` is a
+# private stream: pass it with `generator=`; its draws depend only on its own seed.
 
 # %%
 g_noise = torch.Generator().manual_seed(42)
@@ -669,14 +727,14 @@ assert torch.equal(noise_1, noise_2)  # unaffected by the other draws
 # stay comparable while the code changes. Note that CUDA has separate generators per device;
 # the lesson draws on the CPU so the numbers match on every machine.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `rand`, `randn`, `randint`
 #
 # `rand`: uniform on $[0, 1)$. `randn`: standard normal, mean 0 and standard deviation 1.
 # `randint(low, high, shape)`: integers from `low` up to `high - 1`, like `range`.
 # All three take `generator=`.
 
-# %%
+# %% tags=["handout-only"]
 g = torch.Generator().manual_seed(0)
 u = torch.rand(10_000, generator=g)
 n = torch.randn(10_000, generator=g)
@@ -688,13 +746,13 @@ assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.02
 assert abs(n.mean()) < 0.05 and abs(n.std() - 1) < 0.05
 assert k.min() == 0 and k.max() == 5 and k.dtype == torch.int64
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `rand` vs `randn`, pictured
 #
 # The same samples as a histogram: flat between 0 and 1 for `rand`, a bell curve centered at 0
 # for `randn`, with about 68% of its values within one standard deviation.
 
-# %%
+# %% tags=["handout-only"]
 within_one = (n.abs() < 1).float().mean().item()
 print(f"randn samples with |value| < 1: {within_one:.1%}")
 assert abs(within_one - 0.683) < 0.02
@@ -705,13 +763,13 @@ ax.set(title="10,000 samples from rand and randn", xlabel="value", ylabel="densi
 ax.legend()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `bernoulli`: coin flips with given probabilities
 #
 # `torch.bernoulli(p)` flips one coin per entry of `p`: 1 with probability `p`, else 0.
 # That is how a dropout mask or a random train/test split is made.
 
-# %%
+# %% tags=["handout-only"]
 g = torch.Generator().manual_seed(0)
 p = torch.tensor([0.0, 0.2, 0.5, 0.9, 1.0])
 flips = torch.bernoulli(p.expand(10_000, 5), generator=g)  # 10,000 rows of 5 coins
@@ -720,14 +778,14 @@ print("rate of 1s:", flips.mean(dim=0))
 assert set(flips.unique().tolist()) <= {0.0, 1.0}
 torch.testing.assert_close(flips.mean(dim=0), p, atol=0.02, rtol=0)
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `multinomial`: drawing categories
 #
 # `torch.multinomial(weights, n, replacement=True)` draws `n` indices, each with probability
 # proportional to its weight. The weights need not sum to 1. This is how a language model
 # samples its next token.
 
-# %%
+# %% tags=["handout-only"]
 g = torch.Generator().manual_seed(0)
 weights = torch.tensor([1.0, 2.0, 7.0])  # probabilities 0.1, 0.2, 0.7
 draws = torch.multinomial(weights, 10_000, replacement=True, generator=g)
@@ -736,13 +794,13 @@ print("first draws:", draws[:10].tolist())
 print("frequencies:", freq)
 torch.testing.assert_close(freq, weights / weights.sum(), atol=0.02, rtol=0)
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `multinomial` draws without replacement by default
 #
 # Leave out `replacement=True` and each index can be drawn at most once, like dealing cards.
 # Drawing all 3 gives a weighted shuffle; asking for more draws than categories fails.
 
-# %%
+# %% tags=["handout-only"]
 order = torch.multinomial(weights, 3, generator=g)  # replacement=False
 print("weighted shuffle:", order.tolist())
 assert sorted(order.tolist()) == [0, 1, 2]  # every index exactly once
@@ -754,14 +812,14 @@ except RuntimeError as err:
     print(first_line(err))
 assert raised
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Filling in place: `normal_` and `uniform_`
 #
 # Initializing weights means filling an existing tensor with random values. `torch.empty`
 # allocates without initializing (its contents are leftover memory: never read them);
 # `normal_` and `uniform_` then fill it in place.
 
-# %%
+# %% tags=["handout-only"]
 g = torch.Generator().manual_seed(0)
 weight = torch.empty(256, 128).normal_(mean=0.0, std=0.02, generator=g)
 bound = 1 / 128**0.5
@@ -774,32 +832,31 @@ assert -bound <= bias.min() and bias.max() <= bound
 # %% [markdown]
 # ## Back to NumPy
 #
-# `.numpy()` works only on CPU tensors that do not require grad. The chain that always works
-# is `.detach().cpu().numpy()`: leave the autograd graph, copy to host memory if needed,
-# convert.
+# `.numpy()` works only on CPU tensors that do not require grad, and only for dtypes NumPy
+# has (no `bfloat16`). The chain that works for any device is `.detach().cpu().numpy()`;
+# `.numpy(force=True)` does the same in one call. Convert `bfloat16` with `.float()` first.
 
 # %%
-w = torch.ones(3, requires_grad=True)
-raised = False
-try:
-    w.numpy()
-except RuntimeError as err:
-    raised = True
-    print(first_line(err))
-assert raised
-w_dev = torch.ones(3, device=device, requires_grad=True)
-arr = w_dev.detach().cpu().numpy()  # fine on any device, with or without grad
-print(type(arr).__name__, arr.dtype, arr)
-assert isinstance(arr, np.ndarray) and arr.tolist() == [1.0, 1.0, 1.0]
+w = torch.ones(3, device=device, requires_grad=True)
+failures = 0
+for bad in (w, torch.ones(3, dtype=torch.bfloat16)):
+    try:
+        bad.numpy()
+    except (RuntimeError, TypeError) as err:  # requires grad: RuntimeError; bfloat16: TypeError
+        failures += 1
+        print(first_line(err))
+arr = w.detach().cpu().numpy()  # fine on any device, with or without grad
+assert failures == 2 and np.array_equal(w.numpy(force=True), arr)  # force=True: one call
+assert torch.ones(2, dtype=torch.bfloat16).float().numpy().dtype == np.float32  # convert first
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## The bridge can still share memory
 #
 # `.detach()` shares memory with the original, and on a CPU tensor `.cpu()` changes nothing.
 # So the array is a window onto the parameter: writing to it edits the parameter behind
 # autograd's back. Add `.copy()` when the array should be independent.
 
-# %%
+# %% tags=["handout-only"]
 w = torch.ones(3, requires_grad=True)
 linked = w.detach().cpu().numpy()
 linked[0] = 42.0
@@ -823,7 +880,8 @@ if device.type == "cuda":  # on a GPU, .cpu() had to copy: no link
 # ## Exercise: a reproducible dropout mask
 #
 # Write `dropout(x, p, seed)`: zero each entry with probability `p`, scale the survivors by
-# $1 / (1 - p)$, use a private generator, and leave `x` unmodified. Assert that the same seed
+# $1 / (1 - p)$, use a private generator, and leave `x` unmodified (`torch.bernoulli(probs)`
+# draws 1 with probability `probs`, elementwise). Assert that the same seed
 # gives the same output despite other random draws in between, that about a fraction `p` is
 # zero, that the mean stays near 1, and that `x` is unchanged.
 
@@ -859,7 +917,8 @@ assert abs(out_a.mean() - 1.0) < 0.02 and bool((activations == 1).all())
 #
 # - A tensor is data plus **shape, dtype, device**: print those three first when debugging.
 # - `from_numpy`, `.numpy()`, views, `.detach()` **share memory**; `torch.tensor`, `.clone()` copy.
+# - Index to peel off dimensions (`...` for the rest); `cat` joins, `stack` adds a dimension.
 # - Broadcasting aligns shapes from the right: use `keepdim=True`, assert shapes before a loss.
-# - `int64`/`float32` by default, `float64` from NumPy; in-place ops and `@` do not promote.
-# - In-place ops (`_`) write through views and aliases, and fail on leaves that require grad.
+# - `int64`/`float32` by default, `float64` from NumPy; 0-dim tensors promote like scalars.
+# - In-place ops (`_`) and slice or mask assignment write into the base tensor.
 # - One seeded `torch.Generator` per random concern; leave with `.detach().cpu().numpy()`.

@@ -7,12 +7,13 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "A Minimal Learning Problem"
-#     version: "1.2"
-#     date: "2026-02-03"
+#     version: "1.3"
+#     date: "2026-11-28"
 #     summary:
 #       - "A two-parameter model: logits = w * x + b on a seeded 1-D data set"
 #       - "Binary cross-entropy with logits, by hand and numerically stable"
 #       - "How autograd records the graph and what loss.backward() computes"
+#       - "A matrix model: the gradient has the parameter's shape; freezing and detach"
 #       - "Manual updates under torch.no_grad() and clearing gradients"
 #       - "A training loop with a stopping criterion"
 #       - "The learning rate: too slow, good, and unstable"
@@ -37,6 +38,8 @@
 # We fix the seed so every run draws the same data, and pick the GPU only if one exists.
 
 # %%
+import warnings
+
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
@@ -145,7 +148,8 @@ assert s[1] == 1 and torch.isinf(naive).any() and torch.isnan(z_big.grad).any()
 #
 # $$\ell(z, y) = \max(z, 0) - z\,y + \log\!\big(1 + e^{-|z|}\big)$$
 #
-# The exponent is never positive, so nothing overflows. This is what the built-in computes.
+# The exponent is never positive, so nothing overflows. The built-in computes an equivalent
+# form; the cell checks that both agree.
 
 # %%
 z_big.grad = None
@@ -168,8 +172,7 @@ assert torch.isfinite(stable).all() and torch.isfinite(z_big.grad).all()
 # %% [markdown]
 # ## Autograd records a graph
 #
-# Every operation on a tensor that requires grad leaves a node behind (`grad_fn`).
-# Following `next_functions` from the loss walks back to the leaves `w` and `b`.
+# Each op on a tensor that requires grad leaves a node (`grad_fn`) linked to its inputs.
 
 # %%
 loss = F.binary_cross_entropy_with_logits(w * x + b, y)
@@ -183,20 +186,22 @@ def show_graph(fn, depth=0):
         if child is not None:  # None: an input that needs no gradient (x, y)
             show_graph(child, depth + 1)
 
-
 show_graph(loss.grad_fn)
 assert loss.requires_grad and loss.grad_fn is not None
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ### Leaves and intermediates
 #
-# `w` and `b` are **leaves**: we created them, and `.backward()` stores gradients there.
-# `x` and `y` carry no `grad_fn`: no gradient will ever flow into them.
+# `w`, `b`, `x` and `y` are all **leaves**: we created them, no recorded op produced them.
+# The difference is `requires_grad`: `.backward()` fills `.grad` only for leaves that require
+# grad (`w` and `b`); `x` and `y` are constants to autograd, so no gradient flows into them.
+# `loss` is not a leaf: it has a `grad_fn`.
 
-# %%
-print("w is leaf:", w.is_leaf, "| grad_fn:", w.grad_fn)
-print("loss is leaf:", loss.is_leaf, "| x.grad_fn:", x.grad_fn)
-assert w.is_leaf and b.is_leaf and not loss.is_leaf
+# %% tags=["handout-only"]
+for name, t in [("w", w), ("b", b), ("x", x), ("y", y), ("loss", loss)]:
+    print(f"{name:4} is_leaf={t.is_leaf!s:5}  requires_grad={t.requires_grad}")
+assert w.is_leaf and b.is_leaf and x.is_leaf and y.is_leaf and not loss.is_leaf
+assert w.requires_grad and b.requires_grad and not x.requires_grad and not y.requires_grad
 
 # %% [markdown] tags=["notes"]
 # The graph is built **during** the forward pass, every time it runs; nothing is compiled in
@@ -236,6 +241,26 @@ print(f"dL/dw autograd {w.grad.item():.5f}   analytic {dw_analytic.item():.5f}")
 print(f"dL/db autograd {b.grad.item():.5f}   analytic {db_analytic.item():.5f}")
 torch.testing.assert_close(w.grad, dw_analytic)
 torch.testing.assert_close(b.grad, db_analytic)
+
+# %% [markdown]
+# ## The gradient has the parameter's shape
+#
+# The same recipe with a matrix of parameters: one example with 5 features, 3 outputs,
+# $z = x W + b$ with $W$ of shape (5, 3). `W.grad` is (5, 3) and `b.grad` is (3,): one
+# partial derivative per parameter, $\partial L / \partial W_{ij} = x_i\,(\sigma(z_j) - y_j) / 3$.
+
+# %%
+gen_m = torch.Generator().manual_seed(1)
+x5, y3 = torch.ones(5, device=device), torch.zeros(3, device=device)  # one example
+W = torch.randn(5, 3, generator=gen_m).to(device).requires_grad_()  # 15 parameters
+b3 = torch.randn(3, generator=gen_m).to(device).requires_grad_()
+z3 = x5 @ W + b3  # (5,) @ (5, 3) + (3,) -> (3,)
+F.binary_cross_entropy_with_logits(z3, y3).backward()
+print("W:", tuple(W.shape), "W.grad:", tuple(W.grad.shape), "| b.grad:", tuple(b3.grad.shape))
+err3 = (torch.sigmoid(z3) - y3).detach() / 3  # the mean over 3 outputs gives the 1/3
+assert W.grad.shape == W.shape and b3.grad.shape == b3.shape
+torch.testing.assert_close(W.grad, torch.outer(x5, err3))
+torch.testing.assert_close(b3.grad, err3)
 
 # %% [markdown] tags=["notes"]
 # Point out how readable the gradient is: each example pushes $w$ by its error times its
@@ -277,17 +302,42 @@ assert w.is_leaf and w.requires_grad
 assert abs(w.item() - (w_before - lr * dw_analytic.item())) < 1e-6
 
 # %% [markdown] tags=["notes"]
-# Another beginner version: `w = w - lr * w.grad` (no in-place). It raises no error, but it
-# rebinds the name `w` to a *new, non-leaf* tensor. On the next `backward()` its `.grad`
-# stays `None` (PyTorch warns) and training silently stops. Update in place, under `no_grad()`.
-# Optimizers such as `torch.optim.SGD` do exactly this for you.
+# Another beginner version: `w = w - lr * w.grad` (no in-place, no `no_grad`). The first step
+# raises nothing, but it rebinds the name `w` to a *new, non-leaf* tensor whose graph hangs on
+# the old `w`. After the next `backward()` its `.grad` is `None` (PyTorch warns), and the
+# next update fails: `TypeError: unsupported operand type(s) for *: 'float' and 'NoneType'`.
+# The handout shows it. Update in place, under `no_grad()`; `torch.optim.SGD` does exactly that.
+
+# %% [markdown] tags=["handout-only"]
+# ### Pitfall: `w = w - lr * w.grad`
+#
+# Without `no_grad()` and without in-place, the update is recorded: the new `w` is not a leaf,
+# its graph chains back into the previous step, and after the next `backward()` its `.grad`
+# is `None`. The step after that fails with a `TypeError`, not silently.
+
+# %% tags=["handout-only"]
+w_n = torch.tensor(0.5, device=device, requires_grad=True)
+F.binary_cross_entropy_with_logits(w_n * x, y).backward()
+w_n = w_n - lr * w_n.grad  # recorded: a new, non-leaf tensor
+assert not w_n.is_leaf and w_n.grad_fn is not None  # the graph chains across steps
+F.binary_cross_entropy_with_logits(w_n * x, y).backward()
+raised = False
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # reading .grad of a non-leaf warns (and returns None)
+    assert w_n.grad is None
+    try:
+        w_n = w_n - lr * w_n.grad
+    except TypeError as e:
+        raised = True
+        print(type(e).__name__ + ":", str(e))
+assert raised
 
 # %% [markdown]
 # ## Gradients accumulate
 #
 # `.backward()` **adds** into `.grad`; it never overwrites. Forget to clear it and the
 # second step uses the sum of both gradients. Here the parameters do not change between the
-# two calls, so the gradient exactly doubles.
+# two calls, so the gradient exactly doubles. Clear with `p.grad = None` once per step.
 
 # %%
 w.grad, b.grad = None, None  # start clean
@@ -299,30 +349,49 @@ print(f"after 1st backward: {first.item():.5f}")
 print(f"after 2nd backward: {w.grad.item():.5f}")
 torch.testing.assert_close(w.grad, 2 * first)
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ### The fix: clear after every update
 #
 # Set `p.grad = None` (or call `p.grad.zero_()`) once per step. Accumulation is a feature:
 # it lets you sum gradients over several small batches before one update.
 
-# %%
+# %% tags=["handout-only"]
 w.grad, b.grad = None, None
 F.binary_cross_entropy_with_logits(w * x + b, y).backward()
 torch.testing.assert_close(w.grad, first)
 print("cleared, then one backward: gradient equals the first one again")
 
 # %% [markdown]
-# ## The training loop
+# ## Freezing a parameter; detaching a value
 #
-# Forward, backward, update, clear, repeat. We stop when the loss improves by less than
-# `tol` in one epoch (one pass over the data), or after `max_epochs`, whichever comes first.
+# `p.requires_grad_(False)` freezes a parameter: autograd stops tracking it and its `.grad`
+# stays `None`. `t.detach()` returns the same values without history: a constant to autograd.
 
 # %%
-def train(lr, max_epochs, tol=float("-inf")):  # from w = b = 0; default: never stop early
+w_f = torch.tensor(0.5, device=device, requires_grad=True)
+b_f = torch.tensor(0.0, device=device, requires_grad=True)
+b_f.requires_grad_(False)  # frozen: training only w_f now
+z_f = w_f * x + b_f
+F.binary_cross_entropy_with_logits(z_f, y).backward()
+print("w_f.grad:", round(w_f.grad.item(), 5), "| b_f.grad:", b_f.grad)
+z_const = z_f.detach()  # same numbers, no grad_fn
+print("z_f.grad_fn:", type(z_f.grad_fn).__name__, "| z_const.grad_fn:", z_const.grad_fn)
+assert w_f.grad is not None and b_f.grad is None
+assert torch.equal(z_const, z_f) and z_const.grad_fn is None and not z_const.requires_grad
+
+# %% [markdown]
+# ## The training loop
+#
+# Forward, backward, update, clear, repeat. Each **step** uses all 100 examples (full-batch
+# gradient descent), so here one step is also one **epoch**, one pass over the data. We stop
+# when a step improves the loss by less than `tol`, or after `max_steps`.
+
+# %%
+def train(lr, max_steps, tol=float("-inf")):  # from w = b = 0; default: never stop early
     w = torch.zeros((), device=device, requires_grad=True)
     b = torch.zeros((), device=device, requires_grad=True)
     history = []
-    for _ in range(max_epochs):
+    for _ in range(max_steps):
         loss = F.binary_cross_entropy_with_logits(w * x + b, y)  # 1. forward
         loss.backward()  # 2. backward
         with torch.no_grad():
@@ -339,14 +408,14 @@ def train(lr, max_epochs, tol=float("-inf")):  # from w = b = 0; default: never 
 # ## Did it learn?
 #
 # With `lr = 1` the loss falls from $\log 2 \approx 0.693$ (the model starts at $p = 0.5$
-# for everyone) and training stops well before the epoch limit.
+# for everyone) and training stops well before the step limit.
 
 # %%
-history, w_fit, b_fit = train(lr=1.0, max_epochs=1000, tol=1e-5)
+history, w_fit, b_fit = train(lr=1.0, max_steps=1000, tol=1e-5)
 with torch.no_grad():
     accuracy = ((w_fit * x + b_fit > 0).float() == y).float().mean().item()
 
-print(f"epochs run: {len(history)} of 1000")
+print(f"steps run: {len(history)} of 1000")
 print(f"loss: {history[0]:.4f} -> {history[-1]:.4f}")
 print(f"w = {w_fit.item():.3f}, b = {b_fit.item():.3f}, accuracy = {accuracy:.2f}")
 assert abs(history[0] - torch.log(torch.tensor(2.0)).item()) < 1e-6  # starts at log 2
@@ -380,7 +449,7 @@ plt.legend()
 plt.tight_layout()
 plt.show()
 
-# %%
+# %% tags=["handout-only"]
 print(f"sigmoid at the boundary: {torch.sigmoid(w_fit * boundary + b_fit).item():.4f}")
 assert abs(torch.sigmoid(w_fit * boundary + b_fit).item() - 0.5) < 1e-5
 
@@ -392,7 +461,7 @@ assert abs(torch.sigmoid(w_fit * boundary + b_fit).item() - 0.5) < 1e-5
 # %%
 lrs = [0.01, 0.1, 1.0, 10.0, 100.0]
 n_steps = 60
-curves = {lr: train(lr, max_epochs=n_steps)[0] for lr in lrs}
+curves = {lr: train(lr, max_steps=n_steps)[0] for lr in lrs}
 
 for lr, h in curves.items():
     ups = int((torch.tensor(h).diff() > 0).sum())
@@ -442,47 +511,48 @@ print("all learning-rate claims hold")
 # %% [markdown] tags=["exercise"]
 # ## Exercise: find the largest stable learning rate
 #
-# Call a learning rate *stable* if the loss never goes up in 100 steps of `train`.
-# Check the candidates below and report the largest stable one.
-# Then compare its final loss with that of `lr = 1`.
+# Call a learning rate *stable* if the loss never rises by more than $10^{-6}$ from one
+# step to the next in 100 steps of `train` (a tolerance, because float32 rounding alone can
+# move a converged loss up by about $3 \cdot 10^{-8}$). Report the largest stable candidate,
+# then compare its final loss with that of `lr = 1`.
 
 # %% tags=["exercise"]
 candidates = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
-# Hint: train(lr, max_epochs=100)[0] is the loss history.
+# Hint: train(lr, max_steps=100)[0] is the loss history.
 # torch.tensor(history).diff() gives the change from each step to the next.
 
 
 # %% tags=["solution"]
-def is_stable(lr, steps=100):
-    h, _, _ = train(lr, max_epochs=steps)
-    return bool((torch.tensor(h).diff() <= 0).all())
+def largest_rise(lr, steps=100):
+    h, _, _ = train(lr, max_steps=steps)
+    return torch.tensor(h, dtype=torch.float64).diff().max().item()
 
 
-stable_lrs = [lr for lr in candidates if is_stable(lr)]
-best_lr = max(stable_lrs)
-print("stable:", stable_lrs, "| largest:", best_lr)
-print(f"final loss after 100 steps: lr={best_lr} {train(best_lr, 100)[0][-1]:.4f}, "
-      f"lr=1.0 {train(1.0, 100)[0][-1]:.4f}")
-assert best_lr > 1.0 and not is_stable(max(candidates))
+rises = {lr: largest_rise(lr) for lr in candidates}
+best_lr = max(lr for lr, rise in rises.items() if rise <= 1e-6)
+loss_best, loss_1 = train(best_lr, 100)[0][-1], train(1.0, 100)[0][-1]
+print(f"largest stable: {best_lr} | final loss {loss_best:.4f} (lr = 1.0: {loss_1:.4f})")
+assert best_lr == 20.0 and rises[50.0] > 0.1 and loss_best < loss_1  # 50 bounces by > 0.1
+assert device.type != "cpu" or 0 < rises[10.0] < 1e-7  # one float32 rounding step, not more
 
 # %% [markdown] tags=["solution"]
-# The largest stable step is several times larger than 1 and reaches a lower loss in the same
-# number of steps. Beyond it the loss starts to bounce. In practice you pick a learning rate a
-# bit *below* the edge of stability, because the edge moves as the model and data change.
+# Every candidate up to 20 is stable: the loss falls, then sits at its minimum up to float32
+# rounding. 20 ends lower than 1; 50 overshoots and bounces. In practice pick a rate a bit
+# *below* the edge of stability: the edge moves as the model and data change.
 
 # %% [markdown] tags=["exercise"]
 # ## Exercise: stop on a small gradient
 #
 # A different stopping criterion: stop when the gradient is nearly zero,
 # $\sqrt{(\partial L/\partial w)^2 + (\partial L/\partial b)^2} < 10^{-3}$.
-# Write this loop for `lr = 1` (max 1000 epochs) and report the epochs and the final loss.
+# Write this loop for `lr = 1` (max 1000 steps) and report the steps and the final loss.
 
 # %% tags=["solution"]
 w_g = torch.zeros((), device=device, requires_grad=True)
 b_g = torch.zeros((), device=device, requires_grad=True)
-epoch, grad_norm = 0, float("inf")
-while grad_norm >= 1e-3 and epoch < 1000:
-    epoch += 1
+step, grad_norm = 0, float("inf")
+while grad_norm >= 1e-3 and step < 1000:
+    step += 1
     loss_g = F.binary_cross_entropy_with_logits(w_g * x + b_g, y)
     loss_g.backward()
     grad_norm = torch.sqrt(w_g.grad**2 + b_g.grad**2).item()
@@ -490,8 +560,8 @@ while grad_norm >= 1e-3 and epoch < 1000:
         for p in (w_g, b_g):
             p -= 1.0 * p.grad
             p.grad = None
-print(f"stopped after {epoch} epochs, grad norm {grad_norm:.2e}, loss {loss_g.item():.4f}")
-assert grad_norm < 1e-3 and epoch < 1000
+print(f"stopped after {step} steps, grad norm {grad_norm:.2e}, loss {loss_g.item():.4f}")
+assert grad_norm < 1e-3 and step < 1000
 
 # %% [markdown] tags=["solution"]
 # The gradient test asks "are we at a flat point?" rather than "did we stop improving?".
@@ -503,5 +573,6 @@ assert grad_norm < 1e-3 and epoch < 1000
 # - A model is parameters plus a forward pass; `w * x + b` already has the full training loop.
 # - Output **logits** and use `binary_cross_entropy_with_logits`: same loss, no `inf` or `nan`.
 # - `loss.backward()` applies the chain rule over the recorded graph and **adds** into `.grad`.
+# - The gradient has the parameter's shape; `requires_grad_(False)` freezes, `detach()` cuts.
 # - Update under `torch.no_grad()`, clear gradients every step, stop on a clear criterion.
 # - Sweep the learning rate by factors of 10: too small crawls, too large bounces.

@@ -7,15 +7,16 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Autograd and Computation Graphs"
-#     version: "1.0"
-#     date: "2026-02-03"
+#     version: "1.1"
+#     date: "2026-11-28"
 #     summary:
 #       - "The DAG behind autograd: forward builds it, backward walks it"
 #       - "grad_fn, next_functions, leaf and intermediate tensors, retain_grad"
 #       - "Freed graphs, retain_graph=True and gradient accumulation in .grad"
 #       - "Tracing gradient flow with hooks; define-by-run control flow"
 #       - "Walking the graph in code and drawing it with matplotlib"
-#       - "Higher-order derivatives with create_graph; no_grad and detach"
+#       - "Higher-order derivatives with create_graph, and what grad(dy.sum(), x) really is"
+#       - "no_grad, inference_mode, detach, and the in-place version counter"
 # ---
 
 # %% [markdown]
@@ -25,14 +26,18 @@
 # - How to inspect that graph yourself: `grad_fn`, `next_functions`, hooks
 # - Why `.grad` accumulates, and why a second `backward()` can fail
 # - How to take second derivatives, and how to switch recording off
+# - Why an in-place edit can break backward, and how `clone()` avoids it
 
 # %% [markdown]
 # ## Setup
 #
 # One helper, `node_name`, prints a graph node by its class name only.
 # The default repr of a node contains a memory address, which changes every run.
+# (A second, `first_sentence(err)`, shortens error messages; it is in the handout.)
 
 # %%
+import re
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -45,6 +50,13 @@ print("device:", device)
 def node_name(fn):
     """Class name of a graph node, e.g. 'MulBackward0'; 'None' for no node."""
     return "None" if fn is None else type(fn).__name__
+
+
+# %% tags=["handout-only"]
+def first_sentence(err):
+    """An error's first sentence, wrapped, without the tensor type (it names the device)."""
+    sentence = re.sub(r"\[torch\.[^]]*\]\]", "[...]", str(err).split(". ")[0])
+    return textwrap.fill(sentence, 80)
 
 
 # %% [markdown]
@@ -77,7 +89,6 @@ def build():
     d = c + a  # records AddBackward0
     L = d**2  # records PowBackward0
     return a, b, c, d, L
-
 
 a, b, c, d, L = build()
 for name, t in [("a", a), ("b", b), ("c", c), ("d", d), ("L", L)]:
@@ -123,14 +134,14 @@ for _ in range(3):
     node = node.next_functions[0][0]  # follow the first edge
 assert node_name(node) == "AccumulateGrad"
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## `AccumulateGrad`: where the graph ends
 #
 # A leaf that requires grad is represented by an `AccumulateGrad` node. Its job is to
 # add the arriving gradient into the leaf's `.grad`. There is **one** such node per
 # leaf: both paths from $L$ to $a$ end in the very same node object.
 
-# %%
+# %% tags=["handout-only"]
 add = d.grad_fn
 mul = c.grad_fn
 acc_a = add.next_functions[1][0]  # the direct edge d -> a
@@ -154,14 +165,14 @@ for name, t in [("a", a), ("k", k), ("c", c), ("d", d), ("L", L)]:
     )
 assert a.is_leaf and k.is_leaf and not c.is_leaf and not L.is_leaf
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Reading `.grad` of an intermediate
 #
 # After `backward()`, intermediates like `c` keep `.grad = None`: their gradients were
 # computed, used and thrown away to save memory. Reading it gives `None` plus a
 # `UserWarning` (caught here so the output stays short).
 
-# %%
+# %% tags=["handout-only"]
 L.backward()
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
@@ -182,7 +193,7 @@ w_bad = torch.randn(3, device=device, requires_grad=True) * 0.01  # a MulBackwar
 w_good = (torch.randn(3, device=device) * 0.01).requires_grad_()  # a leaf
 (w_bad.sum() + w_good.sum()).backward()
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # reading w_bad.grad warns, as on the previous slide
+    warnings.simplefilter("ignore")  # reading .grad of a non-leaf warns
     print("w_bad : is_leaf =", w_bad.is_leaf, "  grad =", w_bad.grad)
     assert not w_bad.is_leaf and w_bad.grad is None
 print("w_good: is_leaf =", w_good.is_leaf, "  grad =", w_good.grad.tolist())
@@ -242,14 +253,14 @@ L.backward()
 print("after 2nd backward: a.grad =", a.grad.item())
 assert a.grad.item() == 2 * 64
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Accumulation is a feature: zero your gradients
 #
 # Two backward calls give the gradient of the **sum** of the two losses:
 # $\frac{d}{da}(a^2) + \frac{d}{da}(3a) = 2a + 3 = 7$ at $a = 2$. This is how you
 # accumulate over several mini-batches. The flip side: reset `.grad` every training step.
 
-# %%
+# %% tags=["handout-only"]
 a = torch.tensor(2.0, device=device, requires_grad=True)
 (a**2).backward()
 (3 * a).backward()
@@ -281,14 +292,14 @@ for name, g in flow:
     print(f"dL/d{name} = {g:4.0f}")
 assert [name for name, _ in flow][:3] == ["L", "d", "c"]  # output first, leaves last
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Tracing gradient flow: node hooks
 #
 # A node hook sees what arrives at a node (`grad_outputs`) and what it sends down each
 # edge (`grad_inputs`). Where two edges meet, gradients **add**: $a$ gets
 # $16$ from Add plus $48$ from Mul.
 
-# %%
+# %% tags=["handout-only"]
 a, b, c, d, L = build()
 
 
@@ -350,13 +361,13 @@ for value in [3.0, 1.5, -3.0]:
 # compared to the math). Warn: the gradient ignores the branch decision itself; a
 # function with an `if` on the value is only piecewise differentiable.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Walking the graph programmatically
 #
 # A recursive function over `next_functions` collects every node and edge. A node's depth
 # is its **longest** distance from the output, so a shared node sits below all its parents.
 
-# %%
+# %% tags=["handout-only"]
 def walk(root, leaves):
     """Return {node: (label, depth)} and a list of (parent, child) edges below root."""
     nodes, edges = {}, {}  # dicts keep insertion order: deterministic output
@@ -380,8 +391,9 @@ def walk(root, leaves):
 # %% [markdown]
 # ## The running example, walked
 #
-# Five nodes and five edges. `AccumulateGrad (a)` appears once, at depth 3, even though
-# two edges lead to it.
+# `walk(root, leaves)` (in the handout) follows `next_functions` recursively and collects every
+# node with its depth, the **longest** distance from the output, and every edge. Five nodes,
+# five edges: `AccumulateGrad (a)` appears once, at depth 3, though two edges lead to it.
 
 # %%
 a, b, c, d, L = build()
@@ -392,12 +404,12 @@ for parent, child in edges:
 assert len(nodes) == 5 and len(edges) == 5
 assert nodes[d.grad_fn.next_functions[1][0]] == ("AccumulateGrad (a)", 3)
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Drawing the graph: layout by depth
 #
 # Each depth becomes a row; nodes in a row are spread out and centered on zero.
 
-# %%
+# %% tags=["handout-only"]
 def layout(nodes):
     rows = {}
     for fn, (_, depth) in nodes.items():
@@ -412,13 +424,13 @@ def layout(nodes):
 for fn, (x_pos, y_pos) in layout(nodes).items():
     print(f"{nodes[fn][0]:18} x = {x_pos:4}  y = {y_pos}")
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Drawing the graph: boxes
 #
 # Each node is an `ax.text` with a rounded `bbox`: blue for operations, yellow for
 # leaves. We keep the box patches so that arrows can stop exactly at their edges.
 
-# %%
+# %% tags=["handout-only"]
 def draw_boxes(ax, nodes, pos):
     boxes = {}
     for fn, (label, _) in nodes.items():
@@ -429,13 +441,13 @@ def draw_boxes(ax, nodes, pos):
     return boxes
 
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Drawing the graph: arrows
 #
 # Each edge is an `ax.annotate` arrow from parent to child, the direction in which the
 # gradient flows. Edges that skip a row are bent outward so they do not cross boxes.
 
-# %%
+# %% tags=["handout-only"]
 def draw(nodes, edges, title):
     pos = layout(nodes)
     fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -456,7 +468,8 @@ def draw(nodes, edges, title):
 # %% [markdown]
 # ## The backward graph of $L = (ab + a)^2$
 #
-# Blue boxes are operations, yellow boxes are leaves. Gradients flow along the arrows.
+# Drawn by `draw(nodes, edges, title)` (matplotlib; in the handout) from what `walk` found:
+# blue boxes are operations, yellow boxes are leaves. Gradients flow along the arrows.
 
 # %%
 draw(nodes, edges, "Backward graph of L = (a*b + a)**2")
@@ -472,25 +485,43 @@ draw(nodes, edges, "Backward graph of L = (a*b + a)**2")
 #
 # Normally backward's own computations are not recorded. With `create_graph=True` they
 # are, so the gradient is itself a graph output we can differentiate again.
-# For $y = x^3$: $y' = 3x^2$ and $y'' = 6x$.
+# For $y = \sum_i x_i^3$: $\partial y / \partial x_i = 3x_i^2$ and
+# $\partial^2 y / \partial x_i^2 = 6x_i$.
 
 # %%
 x = torch.tensor([-1.0, 0.5, 2.0], device=device, requires_grad=True)
-y = (x**3).sum()  # a scalar; the sum keeps each x_i's derivative separate
+y = (x**3).sum()  # a scalar
 (dy,) = torch.autograd.grad(y, x, create_graph=True)
-(d2y,) = torch.autograd.grad(dy.sum(), x)
+(d2y,) = torch.autograd.grad(dy.sum(), x)  # the gradient of sum_i dy_i
 print("dy/dx   =", dy.tolist(), "  grad_fn:", node_name(dy.grad_fn))
 print("d2y/dx2 =", d2y.tolist())
 torch.testing.assert_close(dy, 3 * x**2)
 torch.testing.assert_close(d2y, 6 * x)
 
 # %% [markdown]
+# ## `grad(dy.sum(), x)` is $H\mathbf{1}$, not the Hessian's diagonal
+#
+# Differentiating `dy.sum()` gives each row sum of the Hessian $H$. That equals the diagonal
+# only when $H$ is diagonal, as for the element-wise $x^3$. For $y = x_0^2 x_1$ at $(1, 2)$,
+# $H = \begin{bmatrix} 2x_1 & 2x_0 \\ 2x_0 & 0 \end{bmatrix}$:
+# $H\mathbf{1} = (6, 2)$, but the diagonal is $(4, 0)$.
+
+# %%
+xy = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+(g,) = torch.autograd.grad(xy[0] ** 2 * xy[1], xy, create_graph=True)
+(row_sums,) = torch.autograd.grad(g.sum(), xy)
+H = torch.autograd.functional.hessian(lambda t: t[0] ** 2 * t[1], xy.detach())
+print("grad(g.sum()) =", row_sums.tolist(), "| diag(H) =", H.diag().tolist())
+torch.testing.assert_close(row_sums, H @ torch.ones(2, device=device))
+assert row_sums.tolist() == [6.0, 2.0] and H.diag().tolist() == [4.0, 0.0]
+
+# %% [markdown] tags=["handout-only"]
 # ## Pitfall: second derivative without `create_graph`
 #
 # Without `create_graph=True`, the first gradient is a plain tensor with no history,
 # so there is nothing to differentiate a second time.
 
-# %%
+# %% tags=["handout-only"]
 (dy_plain,) = torch.autograd.grad((x**3).sum(), x)
 print("dy_plain.requires_grad:", dy_plain.requires_grad)
 raised = False
@@ -507,13 +538,13 @@ assert raised and dy_plain.grad_fn is None
 # derivatives show up in practice in gradient penalties (WGAN-GP), meta-learning and
 # physics-informed networks. They cost memory: the backward graph is kept as well.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Stopping the graph: `torch.no_grad()`
 #
 # Inside `torch.no_grad()`, nothing is recorded: results have no `grad_fn`.
 # Use it for evaluation, and for updating parameters in place during training.
 
-# %%
+# %% tags=["handout-only"]
 a, b, c, d, L = build()
 L.backward()
 with torch.no_grad():
@@ -524,13 +555,13 @@ print("a after the step:", round(a.item(), 2), "| still a leaf:", a.is_leaf)
 assert e.grad_fn is None and not e.requires_grad
 assert a.is_leaf and abs(a.item() - 1.36) < 1e-6
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Pitfall: updating a parameter outside `no_grad`
 #
 # The same step without `no_grad` would record an in-place op on a leaf that requires
 # grad, turning it into a non-leaf. Autograd refuses.
 
-# %%
+# %% tags=["handout-only"]
 raised = False
 try:
     a -= 0.01 * a.grad  # the same step, but recorded
@@ -560,20 +591,84 @@ print("d/da (a * a.detach()) =", a.grad.item())
 assert a.grad.item() == 3.0 and a_const.data_ptr() == a.data_ptr()
 
 # %% [markdown]
+# ## In-place changes break saved values
+#
+# Some nodes save tensors for backward (`sigmoid` saves its output). Every tensor has a
+# **version counter** that each in-place op bumps; backward checks that what it saved is
+# unchanged, and refuses otherwise.
+
+# %%
+x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+s = x.sigmoid()  # SigmoidBackward0 saves s itself
+s.mul_(2)  # in place: s is now at version 1
+message = ""
+try:
+    s.sum().backward()
+except RuntimeError as err:
+    message = str(err)
+    print(first_sentence(err))
+assert "modified by an inplace operation" in message
+
+# %% [markdown]
+# ## `detach()` shares the counter; `clone()` copies
+#
+# A detached tensor shares memory *and* the counter: editing it in place breaks backward
+# just the same. Edit a `.clone()` instead, and backward works.
+
+# %%
+x = torch.tensor([1.0, 2.0], device=device, requires_grad=True)
+e = x.exp()  # ExpBackward0 saves its output e
+e.detach().zero_()  # same memory, same counter
+message = ""
+try:
+    e.sum().backward()
+except RuntimeError as err:
+    message = str(err)
+    print(first_sentence(err))
+assert "modified by an inplace operation" in message
+e = x.exp()
+e.detach().clone().zero_()  # a copy: e and its counter are untouched
+e.sum().backward()
+torch.testing.assert_close(x.grad, torch.exp(x.detach()))
+
+# %% [markdown]
+# ## `torch.inference_mode()`: `no_grad`, stricter
+#
+# For pure inference: nothing is recorded, and the results are *inference tensors* that
+# autograd may never save. Use one in training code and the forward pass fails. Clone it
+# first, or use `no_grad` where the result may meet autograd later.
+
+# %%
+w = torch.ones(2, device=device, requires_grad=True)
+with torch.inference_mode():
+    feats = torch.ones(2, device=device) * 3  # an inference tensor
+print("is_inference:", feats.is_inference(), "| requires_grad:", feats.requires_grad)
+message = ""
+try:
+    w * feats  # multiplication must save feats to compute w's gradient
+except RuntimeError as err:
+    message = str(err)
+    print(first_sentence(err))
+assert "Inference tensors cannot be saved for backward" in message
+(w * feats.clone()).sum().backward()  # a clone is an ordinary tensor
+torch.testing.assert_close(w.grad, torch.full((2,), 3.0, device=device))
+
+# %% [markdown]
 # ## `no_grad` or `detach`?
 #
 # | tool | what it stops | typical use |
 # | --- | --- | --- |
 # | `with torch.no_grad():` | recording of every op in the block | evaluation, parameter updates |
+# | `with torch.inference_mode():` | the same; results never enter autograd | serving a model |
 # | `t.detach()` | gradient flow through one tensor | targets, logging, stop-gradient tricks |
 #
 # Rule of thumb: if you never call backward on it, compute it under `no_grad`.
 
 # %% [markdown] tags=["notes"]
-# A detached tensor shares storage with the original: an in-place change to one is
-# visible in the other, and autograd may complain if it needed the old value. Use
-# .detach().clone() for an independent copy. Also mention torch.inference_mode() as a
-# stricter, slightly faster cousin of no_grad for pure inference code.
+# A detached tensor shares storage and the version counter with the original: an in-place
+# change to one is visible in the other, and backward refuses if it needed the old value.
+# Use .detach().clone() for an independent copy. inference_mode skips the version-counter
+# and view bookkeeping that no_grad still does, which is why it is a little faster.
 
 # %% [markdown] tags=["exercise"]
 # ## Exercise: predict the graph
@@ -607,17 +702,23 @@ draw(ex_nodes, ex_edges, "Backward graph of y = exp(u*v) - v")
 # ## Exercise: a second (and third) derivative
 #
 # For $g(x) = x e^x$, the derivatives are $g' = (x+1)e^x$, $g'' = (x+2)e^x$ and
-# $g''' = (x+3)e^x$. Compute $g''$ and $g'''$ at the points below with
-# `torch.autograd.grad` and check them against these formulas.
+# $g''' = (x+3)e^x$. Write `nth_derivative(y, x, n)` with `torch.autograd.grad`, compute
+# $g''$ and $g'''$ at the points below, and check them against these formulas.
 
 # %% tags=["exercise"]
 x = torch.tensor([-2.0, 0.0, 1.0], device=device, requires_grad=True)
 
 # %% tags=["solution"]
+def nth_derivative(y, x, n):
+    """d^n y / dx^n per element; the .sum() is valid because g acts on each x_i alone."""
+    for _ in range(n):
+        (grads,) = torch.autograd.grad(y, x, create_graph=True)  # keep the graph: go on
+        y = grads.sum()
+    return grads
+
+
 g = (x * torch.exp(x)).sum()
-(g1,) = torch.autograd.grad(g, x, create_graph=True)
-(g2,) = torch.autograd.grad(g1.sum(), x, create_graph=True)  # keep going: we want g'''
-(g3,) = torch.autograd.grad(g2.sum(), x)
+g2, g3 = nth_derivative(g, x, 2), nth_derivative(g, x, 3)
 print("g''  =", [round(val, 4) + 0.0 for val in g2.tolist()])
 print("g''' =", [round(val, 4) + 0.0 for val in g3.tolist()])
 torch.testing.assert_close(g2, (x + 2) * torch.exp(x))
@@ -630,4 +731,6 @@ torch.testing.assert_close(g3, (x + 3) * torch.exp(x))
 #   from the output to the `AccumulateGrad` leaves, adding gradients where paths meet.
 # - Only leaves get `.grad`; use `retain_grad()` for intermediates. `.grad` accumulates: reset it.
 # - The graph is freed after backward and rebuilt by every forward: define-by-run.
-# - `create_graph=True` for higher derivatives; `no_grad()` and `detach()` stop recording.
+# - `create_graph=True` for higher derivatives (`grad(dy.sum(), x)` is $H\mathbf{1}$).
+# - `no_grad()`, `inference_mode()` and `detach()` stop recording; in-place edits of saved
+#   tensors (also through `detach()`) make backward fail: `clone()` first.

@@ -7,12 +7,14 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Gradients and Vector-Jacobian Products"
-#     version: "1.0"
-#     date: "2026-02-06"
+#     version: "1.1"
+#     date: "2026-11-28"
 #     summary:
 #       - "Scalar losses vs tensor-valued outputs"
 #       - "Why full Jacobians are rarely built: size and number of passes"
 #       - "Vector-Jacobian products with backward(v) and autograd.grad"
+#       - "Forward mode: Jacobian-vector products, jacfwd vs jacrev"
+#       - "Matrix inputs: a four-dimensional Jacobian; retain_graph vs the choice of v"
 #       - "What .grad holds for a non-scalar output"
 #       - "Gradient accumulation and explicit clearing"
 #       - "Weighted sensitivity analysis of tensor outputs"
@@ -23,7 +25,8 @@
 #
 # - Why `backward()` needs a scalar, and what to do when your output is a tensor
 # - What the Jacobian $J$ is, and why autograd almost never builds it
-# - How `backward(v)` computes the vector-Jacobian product $v^\top J$ in one pass
+# - How `backward(v)` computes the vector-Jacobian product $v^\top J$ in one pass,
+#   and forward mode the Jacobian-vector product $J u$
 # - How `.grad` accumulates, and how to weight outputs for sensitivity analysis
 
 # %% [markdown] tags=["notes"]
@@ -34,7 +37,9 @@
 # %%
 import torch
 from torch.autograd.functional import jacobian
+from torch.func import jacfwd, jacrev, jvp
 from torch.testing import assert_close
+from torch.utils.flop_counter import FlopCounterMode
 
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 torch.manual_seed(0)
@@ -171,8 +176,8 @@ assert_close(torch.stack(rows), jacobian(lambda t: torch.tanh(A @ t), u.detach()
 # ## One vector-Jacobian product costs one pass
 #
 # Usually we need only one weighted combination of the rows, $v^\top J$.
-# Reverse mode gets it in a single backward pass, which costs about as much as
-# one forward pass. For the 50-output layer: 1 pass instead of 50.
+# Reverse mode gets it in a single backward pass, which costs a small multiple of the
+# forward pass (the handout counts it). For the 50-output layer: 1 pass, not 50.
 
 # %%
 calls.clear()
@@ -188,7 +193,64 @@ assert_close(vjp, v50 @ torch.stack(rows))
 # full Jacobian scales with $m$. `jacobian(..., vectorize=True)` batches the $m$
 # passes with vmap, which is faster in wall-clock time but still does $m$ VJPs of
 # work and still stores $m \cdot n$ numbers. Counting passes, not timing, is the
-# honest way to compare.
+# honest way to compare. The handout counts the floating-point operations of one pass.
+
+# %% [markdown] tags=["handout-only"]
+# ### What one backward pass costs
+#
+# `FlopCounterMode` counts the floating-point operations PyTorch runs. For a matrix product
+# whose two factors both need gradients, backward does two matrix products of the same size
+# (one per factor): twice the forward work. Rules of thumb put a whole network's backward at
+# about 2 to 3 times its forward pass.
+
+# %% tags=["handout-only"]
+torch.manual_seed(0)
+weights = torch.randn(64, 32, device=device, requires_grad=True)
+batch = torch.randn(32, 16, device=device, requires_grad=True)
+with FlopCounterMode(display=False) as forward_count:
+    product = weights @ batch
+with FlopCounterMode(display=False) as backward_count:
+    product.backward(torch.ones_like(product))
+ratio = backward_count.get_total_flops() / forward_count.get_total_flops()
+print(f"forward {forward_count.get_total_flops()} flops, backward {ratio:.0f} times that")
+assert ratio == 2.0
+
+# %% [markdown]
+# ## Forward mode: Jacobian-vector products
+#
+# Reverse mode gives rows of $J$ ($v^\top J$). Forward mode pushes a direction $u$ in input
+# space forward and gives $J u$, a combination of **columns**, in one forward pass:
+# `torch.func.jvp(f, (x,), (u,))` returns $f(x)$ and $J u$. With $u = e_j$ that is column $j$.
+
+# %%
+x0 = x.detach()
+columns = [jvp(f, (x0,), (e,))[1] for e in torch.eye(4, device=device)]  # n = 4 JVPs
+u_dir = torch.tensor([1.0, 0.0, 0.0, 2.0], device=device)
+y0, Ju = jvp(f, (x0,), (u_dir,))
+print("J u:", Ju.cpu(), "| columns built:", len(columns))
+assert_close(Ju, J @ u_dir)
+assert_close(y0, f(x0))
+assert_close(torch.stack(columns, dim=1), J)  # n forward passes give all of J
+
+# %% [markdown]
+# ## Rows or columns: `jacrev` or `jacfwd`
+#
+# The full $J$ costs $m$ backward passes row by row (`jacrev`) or $n$ forward passes column
+# by column (`jacfwd`). Few outputs, many inputs (a loss: $m = 1$): reverse. Many outputs,
+# few inputs: forward. Both give the same $J$.
+
+# %%
+def tall(t):  # 2 inputs, 50 outputs: m = 50 rows, n = 2 columns
+    return torch.sin(torch.outer(torch.arange(50.0, device=device), t)).sum(dim=1)
+
+
+t0 = torch.tensor([0.3, -0.7], device=device)
+for name, fn, point in [("f", f, x0), ("tall", tall, t0)]:
+    by_rev, by_fwd = jacrev(fn)(point), jacfwd(fn)(point)
+    m, n = by_rev.shape
+    print(f"{name:4} J ({m}, {n}): jacrev {m:2} backward passes, jacfwd {n} forward passes")
+    assert_close(by_rev, by_fwd)
+assert_close(jacrev(f)(x0), J)
 
 # %% [markdown]
 # ## Vector-Jacobian products: `y.backward(v)`
@@ -286,6 +348,46 @@ y.backward(torch.ones_like(y))  # the fix: v matches y's shape
 assert x.grad.shape == x.shape
 
 # %% [markdown]
+# ## Matrix inputs and outputs: $J$ has four dimensions
+#
+# For a (4, 5) input and a (5, 4) output, $J$ has shape `out.shape + inp.shape` =
+# (5, 4, 4, 5). $v$ has the output's shape, and $v^\top J$ sums over the output dimensions:
+# `einsum("ij,ijkl->kl", v, J)`, which has the input's shape, is exactly what `inp.grad` holds.
+
+# %%
+inp = torch.eye(4, 5, device=device, requires_grad=True)
+out = (inp + 1).pow(2).t()  # (5, 4)
+J4 = jacobian(lambda t: (t + 1).pow(2).t(), inp.detach())
+v4 = torch.ones_like(out)
+out.backward(v4)
+print("out", tuple(out.shape), "| J", tuple(J4.shape), "| inp.grad", tuple(inp.grad.shape))
+assert J4.shape == (5, 4, 4, 5) and inp.grad.shape == inp.shape
+assert_close(inp.grad, torch.einsum("ij,ijkl->kl", v4, J4))
+assert_close(inp.grad, 2 * (inp.detach() + 1))  # d/dx (x + 1)^2, element by element
+
+# %% [markdown]
+# ## `retain_graph` is about the graph, not about $v$
+#
+# $v$ chooses *which* weighted sum of the outputs to differentiate; any $v$ works on a graph.
+# `retain_graph=True` only keeps the graph's saved values so that a *second* backward through
+# the same graph can run, with the same or another $v$. Without it the second call fails.
+
+# %%
+inp.grad = None
+out = (inp + 1).pow(2).t()
+out.backward(v4, retain_graph=True)  # keep the graph for one more call
+first = inp.grad.clone()
+out.backward(2 * v4)  # another v, same graph: allowed, and it adds into .grad
+assert_close(inp.grad, 3 * first)
+raised = False
+try:
+    out.backward(v4)  # the graph was freed by the previous call
+except RuntimeError as err:
+    raised = True
+    print(f"{type(err).__name__}: {str(err).split(' (or ')[0][:76]}...")
+assert raised
+
+# %% [markdown]
 # ## Gradients accumulate
 #
 # `backward` **adds** into `.grad`; it never overwrites.
@@ -300,14 +402,14 @@ print("after 2 calls:", x.grad.cpu())
 print("2 * v @ J:    ", (2 * v @ J).cpu())
 assert_close(x.grad, 2 * (v @ J))
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## The bug: forgetting to clear
 #
 # Gradient descent on $(w - 3)^2$, 20 steps, learning rate 0.1.
 # Without clearing, each step uses the sum of **all** past gradients,
 # overshoots and ends far from the minimum at $w = 3$.
 
-# %%
+# %% tags=["handout-only"]
 for clear in (True, False):
     w = torch.zeros((), device=device, requires_grad=True)
     for _ in range(20):
@@ -326,7 +428,7 @@ for clear in (True, False):
 # step, either right before `backward` or right after the update. With an
 # optimizer that is `optimizer.zero_grad()`.
 
-# %% [markdown]
+# %% [markdown] tags=["handout-only"]
 # ## Clearing: `zero_()` or `None`
 #
 # - `x.grad.zero_()` keeps the tensor and fills it with zeros
@@ -334,7 +436,7 @@ for clear in (True, False):
 #
 # `optimizer.zero_grad()` sets `None` by default: it saves memory and a kernel.
 
-# %%
+# %% tags=["handout-only"]
 f(x).backward(v)
 x.grad.zero_()
 assert torch.count_nonzero(x.grad) == 0
@@ -492,7 +594,9 @@ assert_close(sens_A[1], sens_B[1])  # knob 1 only feeds the second score
 # ## Summary
 #
 # - `backward()` needs a scalar; for a tensor output you must choose weights $v$
-# - `y.backward(v)` and `autograd.grad(..., grad_outputs=v)` compute $v^\top J$ in one pass
+# - `y.backward(v)` and `autograd.grad(..., grad_outputs=v)` compute $v^\top J$ in one pass;
+#   `torch.func.jvp` computes $J u$ in one forward pass (`jacrev`: $m$ passes, `jacfwd`: $n$)
 # - `x.grad` then holds the gradient of $\sum_i v_i y_i$; $J$ itself ($m$ passes) is rarely needed
+# - `retain_graph=True` allows a second backward through one graph; it says nothing about $v$
 # - `.grad` accumulates: clear it every step (`= None` or `zero_()`)
 # - Sensitivity depends on the question: the weights on the outputs decide it
