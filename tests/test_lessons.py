@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scripts.build import discard, prepare, render
+from scripts.config import CourseConfig
 from scripts.lesson import read_lesson
 
 from .conftest import run_script
@@ -47,7 +48,7 @@ def test_lesson_deck_fits_a_50_minute_slot(lesson, tmp_path):
     def quiet(name: str, message: str) -> None:
         pass
 
-    prepared = prepare(source, tmp_path, quiet)
+    prepared = prepare(source, tmp_path, CourseConfig(), quiet)
     try:
         slides = render(prepared, "deck", quiet).slides
     finally:
