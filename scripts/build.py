@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from . import archive
+from .alttext import with_alt_text
 from .editions import make_edition, stable_ids
 from .execute import execute_cached
 from .files import write_atomic
@@ -92,6 +93,7 @@ def prepare(path: Path, root: Path, progress: Progress) -> Prepared:
     )
     notebook, ran = executed
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
+    rendered = with_alt_text(rendered)  # each figure carries its cell's authored alt text
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
     return Prepared(lesson, notebook, rendered, staging, ran, stripped)
 

@@ -16,10 +16,11 @@ from pygments.token import Comment, Keyword, Operator, String, Text
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets, linebreak
+from . import assets, linebreak, pdfua
 from .lesson import LessonInfo
 
 linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
+pdfua.install()  # page furniture as artifacts and code as /Code in the tagged PDF: see pdfua.py
 
 # WeasyPrint warns about pygments' empty CSS values and its font subsetter: nothing an author
 # can act on, and it would bury the build's own progress lines.
@@ -61,11 +62,15 @@ def write_pdf(page_html: str, info: LessonInfo, edition: str) -> bytes:
         string=_stamp_css(info, edition), font_config=fonts, base_url=str(assets.TEMPLATES / "css")
     )
     # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
-    document = HTML(string=page_html, base_url=str(assets.TEMPLATES))
+    document = HTML(string=page_html, base_url=str(assets.TEMPLATES)).render(
+        stylesheets=[stylesheet, *_cjk_fonts(page_html, fonts)], font_config=fonts, pdf_tags=True
+    )
+    pdfua.mark_page_furniture(document)
+    # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
+    # defaults to False, not None), so both are given. The identifier is the lesson's stem,
+    # not a hash of the time, so two builds of the same commit are byte-identical.
     return document.write_pdf(
-        stylesheets=[stylesheet, *_cjk_fonts(page_html, fonts)],
-        font_config=fonts,
-        pdf_identifier=info.stem.encode(),
+        pdf_identifier=info.stem.encode(), pdf_variant=pdfua.VARIANT, pdf_tags=True
     )
 
 
