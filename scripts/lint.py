@@ -19,6 +19,8 @@ from .sanitize import UNSAFE_FIX, sanitize_markdown
 
 # sources/README.md: "No cell should print more than about 15 lines" (the deck cuts later).
 SLIDE_OUTPUT_LINES = 15
+# ruff's line length, checked here for lessons so that a `# %%` line may carry a long alt text.
+LINE_LENGTH = 100
 RUFF_TARGETS = ("scripts", "tests", "sources")
 
 # Calls that fix a random state: torch.manual_seed, Generator().manual_seed, np.random.seed.
@@ -63,6 +65,7 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
     findings += unsafe_prose(where, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
+    findings += long_lines(where, path.read_text(encoding="utf-8"))
     recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb")
     findings += long_outputs(where, notebook, cell_lines, recorded)
     findings += figures_without_alt(where, notebook, cell_lines, recorded)
@@ -236,6 +239,20 @@ def figures_without_alt(where: str, notebook, cell_lines: list, recorded) -> lis
         )
         for index in sorted(drawing)
         if not str(notebook.cells[index].metadata.get(alttext.KEY, "")).strip()
+    ]
+
+
+def long_lines(where: str, text: str) -> list[Finding]:
+    """Lines longer than ruff's limit, except `# %%` lines (an alt text is one long line)."""
+    return [
+        Finding(
+            where,
+            number,
+            f"line is {len(line)} characters, more than {LINE_LENGTH}; break it "
+            "(a slide and a handout page show about 90)",
+        )
+        for number, line in enumerate(text.splitlines(), start=1)
+        if len(line) > LINE_LENGTH and not line.startswith("# %%")
     ]
 
 
