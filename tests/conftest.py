@@ -30,9 +30,9 @@ class Built:
         return self.root / "build" / lesson
 
 
-def run_build(root: Path, *args: str, timeout: int = 300) -> Built:
-    """Run the real command line on a course folder, as `make` does."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+def run_build(root: Path, *args: str, timeout: int = 300, env: dict | None = None) -> Built:
+    """Run the real command line on a course folder, as `make` does (`env`: extra variables)."""
+    env = dict(os.environ, **(env or {}), PYTHONPATH=str(REPO))
     done = subprocess.run(
         [sys.executable, "-m", "scripts", "--root", str(root), *args],
         cwd=REPO,
