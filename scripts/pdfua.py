@@ -11,6 +11,8 @@ missing, and this module supplies them:
   `/Artifact` marked content of type `/Pagination`, and are left out of the tree.
 - Code. `<pre>` is tagged `NonStruct`; it becomes `/Code`, so assistive technology can tell
   a listing from prose.
+- Formulas. A formula is an `<img>` (scripts/mathsvg.py), tagged `/Figure`; it becomes
+  `/Formula`, keeping its LaTeX as `/Alt`, so a reader announces a formula, not a picture.
 
 `install()` wraps the three WeasyPrint functions involved (idempotent), as linebreak.py
 does for its bug; `mark_page_furniture(document)` flags a laid-out document's margin boxes.
@@ -69,7 +71,20 @@ def _marked(self, box, tag):
 def _build_box_tree(box, *args):
     if isinstance(box, boxes.MarginBox):
         return iter(())  # an artifact has no place in the structure tree
-    return _BUILD_BOX_TREE(box, *args)
+    elements = _BUILD_BOX_TREE(box, *args)
+    return map(_as_formula, elements) if _is_formula(box) else elements
+
+
+def _is_formula(box) -> bool:
+    if box.element is None or box.element_tag != "img":
+        return False
+    return bool({"math-inline", "math-block"} & set(box.element.get("class", "").split()))
+
+
+def _as_formula(element):
+    if element["S"] == "/Figure":
+        element["S"] = "/Formula"
+    return element
 
 
 def _get_pdf_tag(tag):
