@@ -20,7 +20,7 @@ from . import assets, linebreak, pdfua
 from .lesson import LessonInfo
 
 linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
-pdfua.install()  # page furniture as artifacts and code as /Code in the tagged PDF: see pdfua.py
+pdfua.install()  # tagged PDF: furniture as artifacts, /Code, /Formula (see pdfua.py)
 
 # WeasyPrint warns about pygments' empty CSS values and its font subsetter: nothing an author
 # can act on, and it would bury the build's own progress lines.
