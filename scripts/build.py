@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 
 from . import archive
+from .alttext import with_alt_text
 from .config import CourseConfig
 from .editions import make_edition, stable_ids
 from .execute import execute_cached
@@ -91,6 +92,7 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
     cached = "" if ran else " (cached)"
     progress(info.name, f"execute {time.perf_counter() - started:.1f}s{cached}")
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
+    rendered = with_alt_text(rendered)  # each figure carries its cell's authored alt text
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
     return Prepared(lesson, notebook, rendered, staging, ran, config, stripped)
 

@@ -15,7 +15,7 @@ from pygments.token import Comment, Keyword, Operator, String, Text
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets
+from . import assets, pdfua
 from .config import CourseConfig
 from .lesson import LessonInfo
 
@@ -63,11 +63,15 @@ def write_pdf(
         base_url=str(assets.TEMPLATES / "css"),
     )
     # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
-    document = HTML(string=page_html, base_url=str(assets.TEMPLATES))
+    document = HTML(string=page_html, base_url=str(assets.TEMPLATES)).render(
+        stylesheets=[stylesheet, *_cjk_fonts(page_html, fonts)], font_config=fonts, pdf_tags=True
+    )
+    pdfua.mark_page_furniture(document)
+    # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
+    # defaults to False, not None), so both are given. The identifier is the lesson's stem,
+    # not a hash of the time, so two builds of the same commit are byte-identical.
     return document.write_pdf(
-        stylesheets=[stylesheet, *_cjk_fonts(page_html, fonts)],
-        font_config=fonts,
-        pdf_identifier=info.stem.encode(),
+        pdf_identifier=info.stem.encode(), pdf_variant=pdfua.VARIANT, pdf_tags=True
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import alttext
 from .config import CourseConfig
 from .course import readme_table, replace_between_markers
 from .errors import CourseError
@@ -19,6 +20,8 @@ from .sanitize import UNSAFE_FIX, sanitize_markdown
 
 # sources/README.md: "No cell should print more than about 15 lines" (the deck cuts later).
 SLIDE_OUTPUT_LINES = 15
+# ruff's line length, checked here for lessons so that a `# %%` line may carry a long alt text.
+LINE_LENGTH = 100
 RUFF_TARGETS = ("scripts", "tests", "sources")
 
 # Calls that fix a random state: torch.manual_seed, Generator().manual_seed, np.random.seed.
@@ -63,7 +66,10 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
     findings += unsafe_prose(where, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
-    findings += long_outputs(where, notebook, cell_lines, cache_dir / f"{path.stem}.ipynb")
+    findings += long_lines(where, path.read_text(encoding="utf-8"))
+    recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb")
+    findings += long_outputs(where, notebook, cell_lines, recorded)
+    findings += figures_without_alt(where, notebook, cell_lines, recorded)
     header = header_problem(path)
     if header and header.line not in {m.line for m in magics}:  # a magic is reported once
         findings.append(header)
@@ -220,9 +226,39 @@ def _dotted(node: ast.expr) -> str:
     return ".".join(reversed(parts))
 
 
-def long_outputs(where: str, notebook, cell_lines: list, cache_file: Path) -> list[Finding]:
+def figures_without_alt(where: str, notebook, cell_lines: list, recorded) -> list[Finding]:
+    """Cells that draw a figure (read from the code, or from the recorded outputs) with no alt."""
+    drawing = alttext.figure_cells(notebook)
+    if recorded is not None:
+        drawing |= {i for i, outputs in recorded.items() if any(map(alttext.is_figure, outputs))}
+    return [
+        Finding(
+            where,
+            cell_lines[index][0],
+            "this cell draws a figure but has no alt text; say what the figure shows on the "
+            'cell\'s marker line: # %% alt="Line plot of the loss falling from 0.7 to 0.1 ..."',
+        )
+        for index in sorted(drawing)
+        if not str(notebook.cells[index].metadata.get(alttext.KEY, "")).strip()
+    ]
+
+
+def long_lines(where: str, text: str) -> list[Finding]:
+    """Lines longer than ruff's limit, except `# %%` lines (an alt text is one long line)."""
+    return [
+        Finding(
+            where,
+            number,
+            f"line is {len(line)} characters, more than {LINE_LENGTH}; break it "
+            "(a slide and a handout page show about 90)",
+        )
+        for number, line in enumerate(text.splitlines(), start=1)
+        if len(line) > LINE_LENGTH and not line.startswith("# %%")
+    ]
+
+
+def long_outputs(where: str, notebook, cell_lines: list, recorded) -> list[Finding]:
     """Cells whose recorded output is longer than a slide shows; silent without a fresh cache."""
-    recorded = recorded_outputs(notebook, cache_file)
     if recorded is None:
         return []
     findings = []

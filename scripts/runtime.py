@@ -8,9 +8,10 @@ import logging
 
 def configure() -> None:
     """Quiet the libraries' chatter and apply the WeasyPrint workaround (idempotent)."""
-    from . import linebreak  # imports WeasyPrint: only builds that render pay for it
+    from . import linebreak, pdfua  # import WeasyPrint: only builds that render pay for it
 
     linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
+    pdfua.install()  # tagged PDF: furniture as artifacts, /Code, /Formula (see pdfua.py)
     # nbconvert warns that figures have no alt text on every export; WeasyPrint about pygments'
     # empty CSS values and its font subsetter: nothing an author can act on, and the progress
     # lines matter more.

@@ -305,7 +305,7 @@ assert col.expand(3, 4).stride()[1] == 0  # stride 0: the same element is reused
 # stored: along a stride-0 dimension PyTorch reads the same element again. Only the result
 # on the right is new memory.
 
-# %%
+# %% alt="Three heatmaps of 3 by 4 grids. Left, col (3, 1) stretched: rows read 0, 1, 2, with only the first column stored and the other three gray copies. Middle, row (1, 4) stretched: columns read 0, 10, 20, 30, with only the first row stored. Right, col + row (3, 4): every cell is stored and holds row value plus column value, from 0 to 32."
 panels = {"col (3, 1) stretched": col.expand(3, 4), "row (1, 4) stretched": row.expand(3, 4),
           "col + row (3, 4)": grid}
 fig, axes = plt.subplots(1, 3, figsize=(7, 3.5), layout="constrained")
@@ -752,7 +752,7 @@ assert k.min() == 0 and k.max() == 5 and k.dtype == torch.int64
 # The same samples as a histogram: flat between 0 and 1 for `rand`, a bell curve centered at 0
 # for `randn`, with about 68% of its values within one standard deviation.
 
-# %% tags=["handout-only"]
+# %% tags=["handout-only"] alt="Overlaid histograms of 10,000 samples. torch.rand is flat at density about 1 between 0 and 1 and zero elsewhere; torch.randn is a bell curve centered at 0, peaking near 0.4 and spreading from about -4 to 3."
 within_one = (n.abs() < 1).float().mean().item()
 print(f"randn samples with |value| < 1: {within_one:.1%}")
 assert abs(within_one - 0.683) < 0.02

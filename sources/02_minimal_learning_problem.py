@@ -73,7 +73,7 @@ assert x.shape == y.shape == (100,)
 #
 # Labels sit at 0 and 1; the overlap in the middle is where mistakes will happen.
 
-# %%
+# %% alt="Scatter plot of the training data: feature x on the horizontal axis, label 0 or 1 on the vertical axis. Blue label-0 points lie mostly between x = -3 and 0.5, red label-1 points mostly between 0 and 3.5, and the two classes overlap between about 0 and 0.5."
 plt.figure(figsize=(7, 3.5))
 plt.scatter(x.cpu(), y.cpu(), c=y.cpu(), cmap="coolwarm", alpha=0.6, edgecolors="k")
 plt.xlabel("feature x")
@@ -435,7 +435,7 @@ assert accuracy >= 0.9
 # The probability curve $\sigma(w x + b)$ crosses $0.5$ where $w x + b = 0$, so the
 # decision boundary is at $x = -b / w$.
 
-# %%
+# %% alt="The training data with the learned model: an S-shaped probability curve rises from 0 on the left to 1 on the right, crossing 0.5 at a dashed vertical decision boundary near x = 0.35, which separates most blue label-0 points from red label-1 points."
 grid = torch.linspace(-4, 5, 200)
 boundary = -(b_fit / w_fit).item()
 plt.figure(figsize=(7, 3.5))
@@ -472,7 +472,7 @@ for lr, h in curves.items():
 #
 # A log scale on the loss axis shows slow progress and spikes equally well.
 
-# %%
+# %% alt="Training loss on a log scale over 60 steps for five learning rates. lr = 0.01 barely falls; lr = 0.1 falls slowly; lr = 1.0 and 10.0 drop quickly to the lowest loss, 10.0 fastest; lr = 100.0 first jumps above 2, comes down, then spikes again near step 43 and at the end: it is unstable."
 plt.figure(figsize=(7, 3.5))
 for lr, h in curves.items():
     plt.plot(h, label=f"lr = {lr}")

@@ -471,7 +471,7 @@ def draw(nodes, edges, title):
 # Drawn by `draw(nodes, edges, title)` (matplotlib; in the handout) from what `walk` found:
 # blue boxes are operations, yellow boxes are leaves. Gradients flow along the arrows.
 
-# %%
+# %% alt="Backward graph of L = (a*b + a)**2, drawn top to bottom by depth. PowBackward0 at depth 0 points to AddBackward0 at depth 1. AddBackward0 points to MulBackward0 at depth 2 and directly to the leaf AccumulateGrad (a) at depth 3. MulBackward0 points to the leaves AccumulateGrad (a) and AccumulateGrad (b), so a receives gradient along two paths."
 draw(nodes, edges, "Backward graph of L = (a*b + a)**2")
 
 # %% [markdown] tags=["notes"]
@@ -688,7 +688,7 @@ y = torch.exp(u * v) - v
 # below its deepest parent. Gradients: $\partial y/\partial u = v e^{uv} = 2$ and
 # $\partial y/\partial v = u e^{uv} - 1 = -1$.
 
-# %% tags=["solution"]
+# %% tags=["solution"] alt="Backward graph of y = exp(u*v) - v, drawn top to bottom by depth. SubBackward0 at depth 0 points to ExpBackward0 at depth 1 and directly to the leaf AccumulateGrad (v) at depth 3. ExpBackward0 points to MulBackward0 at depth 2, which points to the leaves AccumulateGrad (u) and AccumulateGrad (v), so v receives gradient along two paths."
 ex_nodes, ex_edges = walk(y.grad_fn, {"u": u, "v": v})
 for label, depth in ex_nodes.values():
     print(f"depth {depth}: {label}")

@@ -492,7 +492,7 @@ assert_close(sweep, alphas[:, None] * J[0] + (1 - alphas)[:, None] * J[1])
 # %% [markdown]
 # ## How gradients redistribute across the inputs
 
-# %%
+# %% alt="Line plot of the gradient of alpha times y1 plus (1 - alpha) times y2 with respect to each input, as the weight alpha goes from 0 to 1. Every line is straight: x1 rises from 0.12 to 0.61, x2 falls from 0.59 to -0.31, x3 rises from -0.41 to 0, and x4 rises from 0 to 0.49."
 import matplotlib.pyplot as plt
 
 fig, ax = plt.subplots(figsize=(7, 3.5))

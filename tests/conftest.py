@@ -36,10 +36,11 @@ class Built:
         return self.root / "build" / lesson
 
 
-def run_build(root: Path, *args: str, timeout: int = 300) -> Built:
-    """Run the real command line on a course folder, as `make` does."""
+def run_build(root: Path, *args: str, timeout: int = 300, env: dict | None = None) -> Built:
+    """Run the real command line on a course folder, as `make` does (`env`: extra variables)."""
     done = subprocess.run(
         [sys.executable, "-m", "scripts", "--root", str(root), *args],
+        env=dict(os.environ, **(env or {})),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -149,3 +149,26 @@ def test_lint_command_fails_on_a_ruff_finding(lint_course):
     done = run_build(lint_course, "lint")
     assert done.returncode == 1
     assert "F401" in done.stdout
+
+
+def test_figure_cells_without_alt_text_are_reported(tmp_path):
+    path = LINT / "07_alt_text_fail.py"
+    findings = lint_lesson(path, tmp_path)
+    assert [f.line for f in findings] == [
+        line_of(path, "MARK_SHOW_WITHOUT_ALT") - 1,  # plt.show() in the cell itself
+        line_of(path, "MARK_HELPER_WITHOUT_ALT") - 1,  # through a helper; an empty alt is none
+        line_of(path, "MARK_LONG"),  # the line-length rule, which spares `# %%` lines
+    ]
+    assert 'alt="' in findings[0].message and "no alt text" in findings[1].message
+
+
+def test_figure_found_only_in_the_recorded_outputs_needs_alt_text(tmp_path):
+    path = LINT / "06_exercises_pass.py"  # draws nothing that the code shows
+    notebook, cell_lines = read_cells(path)
+    cached = copy.deepcopy(notebook)
+    solution = next(c for c in cached.cells if "solution" in c.metadata.get("tags", []))
+    solution.outputs = [new_output("display_data", data={"image/png": "iVBORw0KGgo="})]
+    cached.metadata["build_cache"] = {"key": cache_key(notebook)}
+    nbformat.write(cached, tmp_path / f"{path.stem}.ipynb")
+    (finding,) = lint_lesson(path, tmp_path)
+    assert finding.line == line_of(path, 'tags=["solution"]') and "alt text" in finding.message

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from scripts.alttext import figure_cells
 from scripts.errors import SettingError
 from scripts.lesson import KNOWN_TAGS, LessonError, read_lesson
 from scripts.lint import lint_lesson
@@ -40,6 +41,13 @@ def test_new_lesson_has_every_tag_and_no_title_cell(course_copy):
     used = {tag for cell in cells for tag in cell.metadata.get("tags", [])}
     assert used == KNOWN_TAGS
     assert cells[0].source.startswith("## ")  # the build makes the title slide
+
+
+def test_new_lesson_gives_its_figure_an_alt_text(course_copy):
+    notebook = read_lesson(create_lesson(course_copy / "sources", "Loss Functions", TODAY)).notebook
+    drawing = figure_cells(notebook)
+    assert drawing  # the skeleton has a figure, so an author sees where alt text goes
+    assert all(notebook.cells[i].metadata.get("alt", "").strip() for i in drawing)
 
 
 def test_new_lesson_passes_the_lint(course_copy):
