@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 from . import archive
+from .config import CourseConfig, load_config
 from .editions import make_edition, stable_ids
 from .execute import execute_cached
 from .files import write_atomic
@@ -25,7 +26,8 @@ from .handout import render_handout_html, write_pdf
 from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
 from .mathsvg import MathError, replace_math
 from .report import LessonResult
-from .slides import cut_slides, fit_slides, render_deck, slide_count
+from .slidefit import fit_slides
+from .slides import cut_slides, render_deck, slide_count
 
 Progress = Callable[[str, str], None]
 # nbconvert warns that figures have no alt text on every export; the progress lines matter more.
@@ -44,6 +46,7 @@ class Prepared:
     rendered: nbformat.NotebookNode  # with math as SVG: the deck and the handouts
     staging: Path  # artifacts are written here and published together, or not at all
     executed: bool  # False when the outputs came from the execution cache
+    config: CourseConfig  # the course's settings, from the course's pyproject.toml
 
 
 @dataclass
@@ -86,7 +89,7 @@ def prepare(path: Path, root: Path, progress: Progress) -> Prepared:
     notebook, ran = executed
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
-    return Prepared(lesson, notebook, rendered, staging, ran)
+    return Prepared(lesson, notebook, rendered, staging, ran, load_config(root))
 
 
 def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
@@ -149,10 +152,11 @@ def header_version(path: Path) -> str:
 
 def _write_deck(prepared: Prepared) -> Rendered:
     info = prepared.lesson.info
-    deck = cut_slides(make_edition(prepared.rendered, "slides"), info)
+    deck = cut_slides(make_edition(prepared.rendered, "slides"), info, prepared.config)
     deck, too_tall = fit_slides(deck, prepared.lesson)  # overflowing → continuation slides
     stable_ids(deck)
-    _write(prepared.staging, f"{info.stem}.slides.html", render_deck(deck, info))
+    page = render_deck(deck, info, prepared.config)
+    _write(prepared.staging, f"{info.stem}.slides.html", page)
     return Rendered(slides=slide_count(deck), warnings=too_tall)
 
 

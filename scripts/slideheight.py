@@ -34,6 +34,7 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 DISPLAY_MATH = re.compile(r'<div class="math-display"><img[^>]*?height:([\d.]+)em[^>]*></div>')
 INLINE_MATH = re.compile(r'<img class="math-inline"[^>]*?width:([\d.]+)em[^>]*>')
 TAG = re.compile(r"<[^>]+>")
+RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")  # a thematic break
 MARKUP = re.compile(r"<[^>]+>|[`*_]|\]\([^)]*\)|\[")  # what takes no room: tags, emphasis, links
 SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)(?:pt|px)?"[^>]*?\sheight="([\d.]+)(?:pt|px)?"')
 
@@ -45,11 +46,23 @@ def cell_height(cell) -> float:
         return 0.0
     frame = EXERCISE_FRAME.get(cell.cell_type, 0.0) if "exercise" in _tags(cell) else 0.0
     if cell.cell_type == "markdown":
-        return markdown_height(cell.source) + frame
+        return markdown_height(cell.source) * cell_scale(cell) + frame
     if cell.cell_type == "code":
-        outputs = sum(output_height(o) for o in cell.get("outputs", []))
-        return input_height(cell) + outputs + frame
+        figures = sum(output_height(o) for o in cell.get("outputs", []) if is_figure(o))
+        text = input_height(cell) + sum(
+            output_height(o) for o in cell.get("outputs", []) if not is_figure(o)
+        )
+        return text * cell_scale(cell) + figures + frame
     return 0.0
+
+
+def cell_scale(cell) -> float:
+    """The font scale the build chose for a cell that is shown smaller to fit (1 otherwise)."""
+    return float(cell.metadata.get("deck", {}).get("scale", 1.0))
+
+
+def is_figure(output) -> bool:
+    return any(m in output.get("data", {}) for m in FIGURE_MIMES)
 
 
 def input_height(cell) -> float:
@@ -66,7 +79,7 @@ def output_height(output) -> float:
     if output.output_type == "error":
         return code_height("\n".join(output.traceback))
     data = output.get("data", {})
-    if any(m in data for m in FIGURE_MIMES):
+    if is_figure(output):
         return figure_height(output) + FIGURE_MARGIN
     if "text/plain" in data:
         return code_height(data["text/plain"])
@@ -117,6 +130,53 @@ def markdown_height(source: str) -> float:
         height += _block_height(kind, text)
         previous = kind
     return height + (LIST_GAP if previous == "item" else 0.0)
+
+
+def markdown_chunks(source: str) -> list[tuple[str, str]]:
+    """The markdown's blocks as (kind, source text), where a slide may be cut between them.
+
+    Kinds: heading, item (one list item with its continuation lines), table, fence (fenced
+    code), html (a raw HTML or display-math block), rule (`---`), paragraph. Joining the
+    texts with join_chunks gives back the same markdown, less blank lines.
+    """
+    chunks: list[tuple[str, str]] = []
+    fence = None
+    for line in source.split("\n"):
+        stripped = line.strip()
+        kind = chunks[-1][0] if chunks else ""
+        if fence is not None:
+            chunks[-1] = ("fence", f"{chunks[-1][1]}\n{line}")
+            fence = None if stripped.startswith(fence) else fence
+        elif not stripped:
+            chunks.append(("blank", ""))
+        elif stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            chunks.append(("fence", line))
+        elif HEADING.match(stripped):
+            chunks.append(("heading", line))
+        elif RULE.fullmatch(stripped.replace(" ", "")) and kind != "paragraph":
+            chunks.append(("rule", line))
+        elif LIST_ITEM.match(line) and not line.startswith("    "):
+            chunks.append(("item", line))
+        elif stripped.startswith("|") and kind != "table":
+            chunks.append(("table", line))
+        elif stripped.startswith("<") and kind not in ("html", "paragraph", "item"):
+            chunks.append(("html", line))
+        elif kind in ("item", "table", "html", "paragraph"):
+            chunks[-1] = (kind, f"{chunks[-1][1]}\n{line}")  # the same block goes on
+        else:
+            chunks.append(("paragraph", line))
+    return [c for c in chunks if c[0] != "blank"]
+
+
+def join_chunks(chunks: list[tuple[str, str]]) -> str:
+    """Markdown from chunks: list items stay one list, other blocks are paragraphs apart."""
+    text = ""
+    for index, (kind, chunk) in enumerate(chunks):
+        if index:
+            text += "\n" if kind == "item" and chunks[index - 1][0] == "item" else "\n\n"
+        text += chunk
+    return text
 
 
 def markdown_blocks(source: str) -> list[tuple[str, str]]:
