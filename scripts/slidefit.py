@@ -39,6 +39,8 @@ SLIDE_BUDGET = 665.0
 THIN_SLIDE = SLIDE_BUDGET / 3  # a slide less full than this is near-empty
 KEEP_SCALE = 0.85  # shrink a cell this far rather than push it onto the next slide
 MIN_SCALE = 0.4  # a single block taller than a slide is shrunk at most this far (and reported)
+FIGURE_ALONE = 0.8 * SLIDE_BUDGET  # a figure's height on a slide with one line of code
+FIGURE_KEPT = 0.75  # a figure smaller than this share of FIGURE_ALONE moves to the next slide
 STARTS = ("slide", "subslide")
 SLIDE_HEADING = re.compile(r"^\s*(#{1,2})\s+(.+?)\s*$", re.MULTILINE)
 FRAME_TAGS = ("exercise", "solution")  # the look a continuation slide keeps
@@ -96,6 +98,12 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
         cell = queue.pop(0)
         room = SLIDE_BUDGET - _page_height(pages, len(pages) - 1, heading)
         height = _fitted_height(cell, room)
+        parts = _split_code(cell, room) if _squeezed(cell, heading) else None
+        if parts is not None:  # its figure would be small here: show it on the next slide
+            pages[-1].append(parts[0])
+            queue.insert(0, parts[1])
+            pages.append([])
+            continue
         if height <= room:
             pages[-1].append(cell)
             continue
@@ -105,6 +113,8 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
             continue
         thin = SLIDE_BUDGET - room < THIN_SLIDE
         parts = _split(cell, room) if fresh or thin or height > _fresh_room(heading) else None
+        if parts is not None and _pointless(parts, SLIDE_BUDGET - room, heading):
+            parts = None
         if parts is not None:
             pages[-1].append(parts[0])
             queue.insert(0, parts[1])
@@ -117,6 +127,27 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
             warnings.append(_too_tall(where(cell), slide[0], cell_scale(cell)))
             pages[-1].append(cell)
     return [page for page in pages if page]
+
+
+def _squeezed(cell, heading) -> bool:
+    """A figure drawn well below the size it would have on a slide with only its last code line.
+
+    The back row cannot read a figure's labels at a third of the slide; with its code on the
+    slide before, it grows (FIGURE_KEPT of that size is close enough to stay with all its code).
+    """
+    if input_height(cell) == 0:
+        return False
+    for output in _figures(cell):
+        alone = min(FIGURE_MAX_WIDTH * figure_ratio(output.get("data", {})), FIGURE_ALONE)
+        if output.metadata["deck"]["height"] < FIGURE_KEPT * min(alone, _fresh_room(heading)):
+            return True
+    return False
+
+
+def _pointless(parts: tuple, used: float, heading) -> bool:
+    """A cut that leaves this slide near-empty and still does not make the rest fit a slide."""
+    head, tail = parts
+    return used + cell_height(head) < THIN_SLIDE and cell_height(tail) > _fresh_room(heading)
 
 
 def _balance(pages: list[list], heading) -> None:
@@ -161,8 +192,8 @@ def _split_markdown(cell, room: float):
     """Between two blocks (never inside a paragraph or list item), not just after a heading."""
     chunks = markdown_chunks(cell.source)
     for cut in range(len(chunks) - 1, 0, -1):
-        if chunks[cut - 1][0] == "heading":
-            continue  # a heading stays with what it heads
+        if chunks[cut - 1][0] == "heading" or chunks[cut - 1][1].rstrip().endswith(":"):
+            continue  # a heading, or a sentence that leads in, stays with what follows
         head = _part(cell, join_chunks(chunks[:cut]))
         if cell_height(head) <= room:
             return head, _part(cell, join_chunks(chunks[cut:]), "-part")

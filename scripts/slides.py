@@ -73,9 +73,9 @@ def cut_slides(
             chosen = "-"
         if chosen not in SLIDE_TYPES:
             opens = cell.cell_type == "markdown" and HEADING.match(cell.source)
-            chosen = "slide" if opens else "-"
+            chosen = "slide" if opens or previous is None else "-"  # not on the title slide
         cell.metadata.setdefault("slideshow", {})["slide_type"] = chosen
-        if cell.cell_type == "code":
+        if cell.cell_type == "code" and not cell.metadata.get("steps"):  # steps count lines
             cell.source = PEP8_BLANKS.sub("\n\n", cell.source).strip("\n")  # one blank is enough
         cells.append(cell)
         if chosen not in ("notes", "skip"):

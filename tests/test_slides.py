@@ -242,13 +242,23 @@ def test_a_continued_exercise_keeps_its_frame_and_heading_in_one_cell():
     assert continued[0].metadata["tags"] == ["exercise"]
 
 
-def test_a_figure_shrinks_to_stay_beside_its_code():
-    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure()]
+def test_a_figure_shrinks_a_little_to_stay_beside_its_code():
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 2), figure()]
     deck, _ = fitted(lesson_of(*cells))
     slides = group_slides(deck.cells)[1:]
     (output,) = slides[0][-1].outputs
     assert len(slides) == 1
     assert FIGURE_MIN_HEIGHT <= output.metadata["deck"]["height"] < natural_figure_height(output)
+
+
+def test_a_figure_that_would_be_small_moves_on_with_its_last_code_line_and_grows():
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure()]
+    deck, _ = fitted(lesson_of(*cells))
+    first, second = group_slides(deck.cells)[1:]
+    assert first[-1].outputs == [] and first[-1].source.startswith("fig = 0")
+    assert second[0].source == "## Plot (cont.)" and second[1].source == "fig = 3"
+    (output,) = second[1].outputs
+    assert output.metadata["deck"]["height"] > natural_figure_height(output)
 
 
 def test_a_figure_grows_into_the_room_its_slide_leaves():
