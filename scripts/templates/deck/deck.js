@@ -105,23 +105,6 @@ function addSlideMenu(reveal) {
   menu.setAttribute('aria-label', 'Slides');
   menu.hidden = true;
   const list = document.createElement('ol');
-  reveal.getSlides().forEach((slide, index) => {
-    const heading = slide.querySelector('h1, h2');
-    const title = (heading || slide).textContent.replace('¶', '').trim().slice(0, 80);
-    const entry = document.createElement('li');
-    const link = document.createElement('a');
-    const where = reveal.getIndices(slide);
-    link.href = '#';
-    link.textContent = `${index + 1}. ${title}`;
-    if (/\(cont\.\)$/.test(title)) entry.className = 'continued';
-    link.addEventListener('click', (event) => {
-      event.preventDefault();
-      toggle(false);
-      reveal.slide(where.h, where.v);
-    });
-    entry.appendChild(link);
-    list.appendChild(entry);
-  });
   menu.appendChild(list);
   const button = document.createElement('button');
   button.className = 'deck-menu-button deck-chrome';
@@ -132,6 +115,7 @@ function addSlideMenu(reveal) {
     menu.hidden = !open;
     button.setAttribute('aria-expanded', String(open));
     if (open) {
+      listSlides(reveal, list, () => toggle(false));
       const current = reveal.getSlides().indexOf(reveal.getCurrentSlide());
       const entry = list.children[Math.max(current, 0)];
       list.querySelectorAll('.current').forEach((e) => e.classList.remove('current'));
@@ -145,6 +129,29 @@ function addSlideMenu(reveal) {
   });
   reveal.getRevealElement().append(menu, button);
   reveal.addKeyBinding({keyCode: 77, key: 'M', description: 'Slide menu'}, () => toggle());
+}
+
+/* One entry per slide, made when the menu opens: only then has reveal.js told stacks of
+   vertical slides from the slides inside them. */
+function listSlides(reveal, list, close) {
+  list.replaceChildren();
+  reveal.getSlides().forEach((slide, index) => {
+    const heading = slide.querySelector('h1, h2');
+    const title = (heading || slide).textContent.replace('¶', '').trim().slice(0, 80);
+    const entry = document.createElement('li');
+    const link = document.createElement('a');
+    const where = reveal.getIndices(slide);
+    link.href = '#';
+    link.textContent = `${index + 1}. ${title}`;
+    if (/\(cont\.\)$/.test(title)) entry.className = 'continued';
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      close();
+      reveal.slide(where.h, where.v);
+    });
+    entry.appendChild(link);
+    list.appendChild(entry);
+  });
 }
 
 /* ?print-pdf: the lesson's stamp (course, lesson, version, date) in the corner of every page. */
