@@ -108,7 +108,7 @@ def preview_course(root: Path, selected: list[str]) -> int:
             for deck in decks:
                 shots = slide_screenshots(browser, deck)
                 write_atomic(deck.parent / "preview.png", contact_sheet(shots))
-                print(f"  {deck.parent.name:<34} preview.png: {len(shots)} slides")
+                print(f"  {deck.parent.name:<34} preview.png: {review_line(browser, deck)}")
         finally:
             browser.close()
     for deck in decks:
@@ -189,6 +189,22 @@ def _output_only(slide: dict, previous: dict) -> bool:
     ends_with_code = before is not None and before["input"] and not before["output"]
     lone_output = bool(body) and body[0]["output"] and not body[0]["input"]
     return ends_with_code and lone_output
+
+
+def review_line(browser, deck: Path) -> str:
+    """What a reviewer checks first: slide counts, and the slides that break a layout rule."""
+    page = browser.new_page(viewport={"width": SLIDE_SIZE[0], "height": SLIDE_SIZE[1]})
+    try:
+        page.goto(deck.resolve().as_uri())
+        page.wait_for_selector(".reveal.ready")
+        slides = measure_slides(page)
+    finally:
+        page.close()
+    summary = deck_summary(slides)
+    line = f"{summary['slides']} slides ({summary['cont']} continued)"
+    for rule, numbers in slide_problems(slides).items():
+        line += f"; {rule} {len(numbers)}" + (f" (slides {numbers})" if numbers else "")
+    return line
 
 
 def slide_screenshots(browser, deck: Path) -> list[bytes]:
