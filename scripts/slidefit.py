@@ -98,7 +98,7 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
         cell = queue.pop(0)
         room = SLIDE_BUDGET - _page_height(pages, len(pages) - 1, heading)
         height = _fitted_height(cell, room)
-        parts = _split_code(cell, room) if _squeezed(cell, heading) else None
+        parts = _split_code(cell, room, before_figure=True) if _squeezed(cell, heading) else None
         if parts is not None:  # its figure would be small here: show it on the next slide
             pages[-1].append(parts[0])
             queue.insert(0, parts[1])
@@ -200,22 +200,28 @@ def _split_markdown(cell, room: float):
     return None
 
 
-def _split_code(cell, room: float):
-    """Between two statements; the last lines stay with the output they print."""
+def _split_code(cell, room: float, before_figure: bool = False):
+    """Between two statements; the last lines stay with the output they print.
+
+    With `before_figure`, what the cell printed before its first figure stays with the head:
+    output comes in the order the code ran, so the figure's lines printed none of it.
+    """
     lines = cell.source.split("\n")  # the last line always stays with the output
+    outputs = cell.get("outputs", [])
+    first = next((i for i, o in enumerate(outputs) if is_figure(o)), 0) if before_figure else 0
     fitting = [
         k
         for k in range(len(lines) - 1, 0, -1)
         if "\n".join(lines[:k]).strip()
         and "\n".join(lines[k:]).strip()
-        and cell_height(_code_part(cell, lines[:k], [])) <= room
+        and cell_height(_code_part(cell, lines[:k], outputs[:first])) <= room
     ]
     if not fitting:
         return None
     good = [k for k in fitting if _statement_starts(lines, k)]
     cut = (good or fitting)[0]
-    head = _code_part(cell, lines[:cut], [])
-    tail = _code_part(cell, lines[cut:], cell.get("outputs", []), "-part")
+    head = _code_part(cell, lines[:cut], outputs[:first])
+    tail = _code_part(cell, lines[cut:], outputs[first:], "-part")
     return head, tail
 
 

@@ -261,6 +261,15 @@ def test_a_figure_that_would_be_small_moves_on_with_its_last_code_line_and_grows
     assert output.metadata["deck"]["height"] > natural_figure_height(output)
 
 
+def test_what_a_cell_printed_before_its_figure_stays_with_the_code_that_printed_it():
+    cell = figure()
+    cell.outputs.insert(0, new_output("stream", name="stdout", text="PRINTED FIRST\n"))
+    deck, _ = fitted(lesson_of(new_markdown_cell("## Plot\n" + "Some words. " * 20), cell))
+    first, second = group_slides(deck.cells)[1:]
+    assert [o.output_type for o in first[-1].outputs] == ["stream"]
+    assert [o.output_type for o in second[-1].outputs] == ["display_data"]
+
+
 def test_a_figure_grows_into_the_room_its_slide_leaves():
     deck, _ = fitted(lesson_of(new_markdown_cell("## Plot"), figure()))
     (output,) = deck.cells[-1].outputs
