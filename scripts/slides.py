@@ -39,6 +39,7 @@ REVEAL_CONFIG = {
     "controls": True,
     "transition": "none",
     "pdfMaxPagesPerSlide": 1,
+    "pdfSeparateFragments": False,  # a printed slide shows all its steps, on one page
 }
 # reveal.js plugins inside every deck (global name, file in node_modules): speaker view (S),
 # search (Ctrl+Shift+F) and zoom (Alt+click); scripts/templates/deck/deck.js adds the rest.

@@ -125,6 +125,7 @@ function addSlideMenu(reveal) {
   };
   button.addEventListener('click', () => toggle());
   menu.addEventListener('keydown', (event) => {
+    event.stopPropagation();  // keys typed in the menu are not reveal.js's (Esc: overview)
     if (event.key === 'Escape') toggle(false);
   });
   reveal.getRevealElement().append(menu, button);
