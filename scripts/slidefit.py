@@ -107,10 +107,12 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
         if height <= room:
             pages[-1].append(cell)
             continue
-        fresh = not _has_body(pages[-1])
-        if _shrink(cell, room, KEEP_SCALE):
+        fresh = not _has_body(pages[-1])  # nothing on this slide yet but its heading
+        if _shrink(cell, room, KEEP_SCALE):  # a little smaller beats a cut
             pages[-1].append(cell)
             continue
+        # Cut the cell when this slide would otherwise stay (nearly) empty, or when the cell
+        # would not fit a slide of its own anyway; else it moves whole to the next slide.
         thin = SLIDE_BUDGET - room < THIN_SLIDE
         parts = _split(cell, room) if fresh or thin or height > _fresh_room(heading) else None
         if parts is not None and _pointless(parts, SLIDE_BUDGET - room, heading):
