@@ -11,6 +11,8 @@ import re
 import struct
 from base64 import b64decode
 
+from markdown_it import MarkdownIt
+
 TEXT_LINE = 39.0  # 30px text, line-height 1.3
 TEXT_CHARS = 88  # characters of prose per line across a 1230px slide (words wrap whole)
 CODE_LINE = 27.3  # 21px code, line-height 1.3
@@ -34,7 +36,16 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 DISPLAY_MATH = re.compile(r'<div class="math-display"><img[^>]*?height:([\d.]+)em[^>]*></div>')
 INLINE_MATH = re.compile(r'<img class="math-inline"[^>]*?width:([\d.]+)em[^>]*>')
 TAG = re.compile(r"<[^>]+>")
-RULE = re.compile(r"-{3,}|\*{3,}|_{3,}")  # a thematic break
+_MARKDOWN = MarkdownIt("commonmark").enable("table")  # the dialect nbconvert's mistune reads
+BLOCK_KINDS = {
+    "heading_open": "heading",
+    "list_item_open": "item",
+    "table_open": "table",
+    "fence": "fence",
+    "code_block": "fence",
+    "html_block": "html",
+    "hr": "rule",
+}
 MARKUP = re.compile(r"<[^>]+>|[`*_]|\]\([^)]*\)|\[")  # what takes no room: tags, emphasis, links
 SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)(?:pt|px)?"[^>]*?\sheight="([\d.]+)(?:pt|px)?"')
 
@@ -135,38 +146,21 @@ def markdown_height(source: str) -> float:
 def markdown_chunks(source: str) -> list[tuple[str, str]]:
     """The markdown's blocks as (kind, source text), where a slide may be cut between them.
 
-    Kinds: heading, item (one list item with its continuation lines), table, fence (fenced
-    code), html (a raw HTML or display-math block), rule (`---`), paragraph. Joining the
-    texts with join_chunks gives back the same markdown, less blank lines.
+    markdown-it finds the blocks and their lines: each top-level block, and each item of a
+    top-level list. Kinds: heading, item, table, fence (code), html (raw HTML or display math),
+    rule (`---`), paragraph (a blockquote counts as one). join_chunks puts them back together.
     """
-    chunks: list[tuple[str, str]] = []
-    fence = None
-    for line in source.split("\n"):
-        stripped = line.strip()
-        kind = chunks[-1][0] if chunks else ""
-        if fence is not None:
-            chunks[-1] = ("fence", f"{chunks[-1][1]}\n{line}")
-            fence = None if stripped.startswith(fence) else fence
-        elif not stripped:
-            chunks.append(("blank", ""))
-        elif stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            chunks.append(("fence", line))
-        elif HEADING.match(stripped):
-            chunks.append(("heading", line))
-        elif RULE.fullmatch(stripped.replace(" ", "")) and kind != "paragraph":
-            chunks.append(("rule", line))
-        elif LIST_ITEM.match(line) and not line.startswith("    "):
-            chunks.append(("item", line))
-        elif stripped.startswith("|") and kind != "table":
-            chunks.append(("table", line))
-        elif stripped.startswith("<") and kind not in ("html", "paragraph", "item"):
-            chunks.append(("html", line))
-        elif kind in ("item", "table", "html", "paragraph"):
-            chunks[-1] = (kind, f"{chunks[-1][1]}\n{line}")  # the same block goes on
-        else:
-            chunks.append(("paragraph", line))
-    return [c for c in chunks if c[0] != "blank"]
+    lines = source.split("\n")
+    chunks = []
+    for token in _MARKDOWN.parse(source):
+        block = token.level == 0 and token.type not in ("bullet_list_open", "ordered_list_open")
+        item = token.level == 1 and token.type == "list_item_open"
+        if token.map is None or token.nesting == -1 or not (block or item):
+            continue
+        first, last = token.map
+        text = "\n".join(lines[first:last]).strip("\n")
+        chunks.append((BLOCK_KINDS.get(token.type, "paragraph"), text))
+    return chunks
 
 
 def join_chunks(chunks: list[tuple[str, str]]) -> str:
