@@ -50,6 +50,11 @@ def template_css(name: str) -> str:
     return (TEMPLATES / "css" / name).read_text(encoding="utf-8")
 
 
+def template_js(name: str) -> str:
+    """One of our own scripts from scripts/templates/deck, safe inside a <script> element."""
+    return (TEMPLATES / "deck" / name).read_text(encoding="utf-8").replace("</script", "<\\/script")
+
+
 def data_uri(path: Path) -> str:
     """A file as a data: URI."""
     kind = FONT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]

@@ -27,7 +27,8 @@ from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
 from .mathsvg import MathError, replace_math
 from .report import LessonResult
 from .sanitize import UNSAFE_FIX, sanitize_markdown
-from .slides import cut_slides, fit_slides, render_deck, slide_count
+from .slidefit import fit_slides
+from .slides import cut_slides, render_deck, slide_count
 
 Progress = Callable[[str, str], None]
 
@@ -175,10 +176,11 @@ def strip_unsafe_prose(lesson: Lesson) -> list[str]:
 
 def _write_deck(prepared: Prepared) -> Rendered:
     info = prepared.lesson.info
-    deck = cut_slides(make_edition(prepared.rendered, "slides"), info)
+    deck = cut_slides(make_edition(prepared.rendered, "slides"), info, prepared.config)
     deck, too_tall = fit_slides(deck, prepared.lesson)  # overflowing → continuation slides
     stable_ids(deck)
-    _write(prepared.staging, f"{info.stem}.slides.html", render_deck(deck, info))
+    page = render_deck(deck, info, prepared.config)
+    _write(prepared.staging, f"{info.stem}.slides.html", page)
     return Rendered(slides=slide_count(deck), warnings=too_tall)
 
 

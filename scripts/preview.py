@@ -38,6 +38,43 @@ CAPTION = 14  # room under each thumbnail for its number
 HANDOUT_PAGES = 4
 HANDOUT_DPI = 40
 NEXT_FRAME = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+NEAR_EMPTY = 0.3  # a slide whose content ends above this share of its height is near-empty
+# Per slide, in slide pixels (Reveal's scale undone): how far its content reaches, which
+# elements clip their own content (a scroll box hides code as surely as the slide's edge), and
+# what its cells are, so that a slide of output alone can be told from one with its code.
+MEASURE = """(slide) => {
+  const scale = Reveal.getScale();
+  const box = slide.getBoundingClientRect();
+  const heading = slide.querySelector('h1, h2');
+  const found = {title: (heading || slide).textContent.replace('¶', '').trim().slice(0, 60),
+                 bottom: 0, right: 0, left: 0, clipped: [], cells: []};
+  for (const el of slide.querySelectorAll('*')) {
+    if (el.closest('aside.notes') || el.closest('.deck-chrome')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    found.bottom = Math.max(found.bottom, (r.bottom - box.top) / scale);
+    found.right = Math.max(found.right, (r.right - box.left) / scale);
+    found.left = Math.min(found.left, (r.left - box.left) / scale);
+    const style = getComputedStyle(el);
+    const clips = style.overflowX !== 'visible' || style.overflowY !== 'visible';
+    if (clips && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)) {
+      found.clipped.push(el.tagName.toLowerCase() + '.' + el.className);
+    }
+  }
+  for (const cell of slide.querySelectorAll('.jp-Cell')) {
+    if (cell.closest('aside.notes')) continue;
+    const prose = cell.querySelector('.jp-RenderedMarkdown');
+    const parts = {
+      prose: prose !== null,
+      heading_only: prose !== null && prose.children.length > 0 &&
+        Array.from(prose.children).every(c => /^H[1-6]$/.test(c.tagName)),
+      input: prose === null && cell.querySelector('.jp-InputArea-editor') !== null,
+      output: prose === null && cell.querySelector('.jp-OutputArea-output') !== null,
+    };
+    found.cells.push(parts);
+  }
+  return found;
+}"""
 
 
 def find_chromium() -> str | None:
@@ -71,7 +108,7 @@ def preview_course(root: Path, selected: list[str]) -> int:
             for deck in decks:
                 shots = slide_screenshots(browser, deck)
                 write_atomic(deck.parent / "preview.png", contact_sheet(shots))
-                print(f"  {deck.parent.name:<34} preview.png: {len(shots)} slides")
+                print(f"  {deck.parent.name:<34} preview.png: {review_line(browser, deck)}")
         finally:
             browser.close()
     for deck in decks:
@@ -90,6 +127,84 @@ def built_decks(root: Path, selected: list[str]) -> list[Path]:
         names = manifest.artifacts if manifest else ()
         decks += [folder / n for n in names if n.endswith(".slides.html")]
     return decks
+
+
+def measure_slides(page) -> list[dict]:
+    """Every slide of the deck open in `page` measured (MEASURE), in order."""
+    slides = []
+    for index in range(page.evaluate("() => Reveal.getSlides().length")):
+        page.evaluate(
+            f"() => {{ const s = Reveal.getSlides()[{index}]; "
+            "const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v); }"
+        )
+        page.evaluate(NEXT_FRAME)
+        handle = page.evaluate_handle(f"() => Reveal.getSlides()[{index}]")
+        slides.append(page.evaluate(MEASURE, handle))
+    return slides
+
+
+def slide_problems(slides: list[dict], size: tuple[int, int] = SLIDE_SIZE) -> dict[str, list]:
+    """The slide numbers (from 1) that break the deck's layout rules, by rule."""
+    width, height = size
+    problems: dict[str, list] = {"overflow": [], "near-empty": [], "output-only": []}
+    for number, slide in enumerate(slides, start=1):
+        if slide["bottom"] > height + 1 or slide["right"] > width + 1 or slide["left"] < -1:
+            problems["overflow"].append(number)
+        elif slide["clipped"]:
+            problems["overflow"].append(number)
+        if number > 1 and _near_empty(slides, number - 1, height):
+            problems["near-empty"].append(number)
+        if number > 1 and _output_only(slide, slides[number - 2]):
+            problems["output-only"].append(number)
+    return problems
+
+
+def deck_summary(slides: list[dict]) -> dict[str, int]:
+    """Counts for a review: slides, "(cont.)" slides, and slides that break a layout rule."""
+    summary = {"slides": len(slides), "cont": sum(_continued(s) for s in slides)}
+    summary.update({rule: len(found) for rule, found in slide_problems(slides).items()})
+    return summary
+
+
+def _continued(slide: dict) -> bool:
+    return slide["title"].endswith("(cont.)")
+
+
+def _near_empty(slides: list[dict], index: int, height: int) -> bool:
+    """A thin slide whose neighbour (its own continuation) could have taken its content.
+
+    A slide with a heading of its own (a section title, a short statement) is exempt: a new
+    heading always starts a new slide, so no neighbour may take its content.
+    """
+    if slides[index]["bottom"] >= NEAR_EMPTY * height:
+        return False
+    follows = index + 1 < len(slides) and _continued(slides[index + 1])
+    return _continued(slides[index]) or follows
+
+
+def _output_only(slide: dict, previous: dict) -> bool:
+    """Output with no code on a slide right after a slide that ends with code and no output."""
+    body = [c for c in slide["cells"] if not c["heading_only"]]
+    before = previous["cells"][-1] if previous["cells"] else None
+    ends_with_code = before is not None and before["input"] and not before["output"]
+    lone_output = bool(body) and body[0]["output"] and not body[0]["input"]
+    return ends_with_code and lone_output
+
+
+def review_line(browser, deck: Path) -> str:
+    """What a reviewer checks first: slide counts, and the slides that break a layout rule."""
+    page = browser.new_page(viewport={"width": SLIDE_SIZE[0], "height": SLIDE_SIZE[1]})
+    try:
+        page.goto(deck.resolve().as_uri())
+        page.wait_for_selector(".reveal.ready")
+        slides = measure_slides(page)
+    finally:
+        page.close()
+    summary = deck_summary(slides)
+    line = f"{summary['slides']} slides ({summary['cont']} continued)"
+    for rule, numbers in slide_problems(slides).items():
+        line += f"; {rule} {len(numbers)}" + (f" (slides {numbers})" if numbers else "")
+    return line
 
 
 def slide_screenshots(browser, deck: Path) -> list[bytes]:

@@ -11,6 +11,8 @@ import re
 import struct
 from base64 import b64decode
 
+from markdown_it import MarkdownIt
+
 TEXT_LINE = 39.0  # 30px text, line-height 1.3
 TEXT_CHARS = 88  # characters of prose per line across a 1230px slide (words wrap whole)
 CODE_LINE = 27.3  # 21px code, line-height 1.3
@@ -34,6 +36,16 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 DISPLAY_MATH = re.compile(r'<div class="math-display"><img[^>]*?height:([\d.]+)em[^>]*></div>')
 INLINE_MATH = re.compile(r'<img class="math-inline"[^>]*?width:([\d.]+)em[^>]*>')
 TAG = re.compile(r"<[^>]+>")
+_MARKDOWN = MarkdownIt("commonmark").enable("table")  # the dialect nbconvert's mistune reads
+BLOCK_KINDS = {
+    "heading_open": "heading",
+    "list_item_open": "item",
+    "table_open": "table",
+    "fence": "fence",
+    "code_block": "fence",
+    "html_block": "html",
+    "hr": "rule",
+}
 MARKUP = re.compile(r"<[^>]+>|[`*_]|\]\([^)]*\)|\[")  # what takes no room: tags, emphasis, links
 SVG_SIZE = re.compile(r'<svg[^>]*?\swidth="([\d.]+)(?:pt|px)?"[^>]*?\sheight="([\d.]+)(?:pt|px)?"')
 
@@ -45,11 +57,23 @@ def cell_height(cell) -> float:
         return 0.0
     frame = EXERCISE_FRAME.get(cell.cell_type, 0.0) if "exercise" in _tags(cell) else 0.0
     if cell.cell_type == "markdown":
-        return markdown_height(cell.source) + frame
+        return markdown_height(cell.source) * cell_scale(cell) + frame
     if cell.cell_type == "code":
-        outputs = sum(output_height(o) for o in cell.get("outputs", []))
-        return input_height(cell) + outputs + frame
+        figures = sum(output_height(o) for o in cell.get("outputs", []) if is_figure(o))
+        text = input_height(cell) + sum(
+            output_height(o) for o in cell.get("outputs", []) if not is_figure(o)
+        )
+        return text * cell_scale(cell) + figures + frame
     return 0.0
+
+
+def cell_scale(cell) -> float:
+    """The font scale the build chose for a cell that is shown smaller to fit (1 otherwise)."""
+    return float(cell.metadata.get("deck", {}).get("scale", 1.0))
+
+
+def is_figure(output) -> bool:
+    return any(m in output.get("data", {}) for m in FIGURE_MIMES)
 
 
 def input_height(cell) -> float:
@@ -66,7 +90,7 @@ def output_height(output) -> float:
     if output.output_type == "error":
         return code_height("\n".join(output.traceback))
     data = output.get("data", {})
-    if any(m in data for m in FIGURE_MIMES):
+    if is_figure(output):
         return figure_height(output) + FIGURE_MARGIN
     if "text/plain" in data:
         return code_height(data["text/plain"])
@@ -117,6 +141,36 @@ def markdown_height(source: str) -> float:
         height += _block_height(kind, text)
         previous = kind
     return height + (LIST_GAP if previous == "item" else 0.0)
+
+
+def markdown_chunks(source: str) -> list[tuple[str, str]]:
+    """The markdown's blocks as (kind, source text), where a slide may be cut between them.
+
+    markdown-it finds the blocks and their lines: each top-level block, and each item of a
+    top-level list. Kinds: heading, item, table, fence (code), html (raw HTML or display math),
+    rule (`---`), paragraph (a blockquote counts as one). join_chunks puts them back together.
+    """
+    lines = source.split("\n")
+    chunks = []
+    for token in _MARKDOWN.parse(source):
+        block = token.level == 0 and token.type not in ("bullet_list_open", "ordered_list_open")
+        item = token.level == 1 and token.type == "list_item_open"
+        if token.map is None or token.nesting == -1 or not (block or item):
+            continue
+        first, last = token.map
+        text = "\n".join(lines[first:last]).strip("\n")
+        chunks.append((BLOCK_KINDS.get(token.type, "paragraph"), text))
+    return chunks
+
+
+def join_chunks(chunks: list[tuple[str, str]]) -> str:
+    """Markdown from chunks: list items stay one list, other blocks are paragraphs apart."""
+    text = ""
+    for index, (kind, chunk) in enumerate(chunks):
+        if index:
+            text += "\n" if kind == "item" and chunks[index - 1][0] == "item" else "\n\n"
+        text += chunk
+    return text
 
 
 def markdown_blocks(source: str) -> list[tuple[str, str]]:

@@ -1,4 +1,7 @@
-"""Slide cuts and the self-contained reveal.js deck (nbconvert's reveal exporter, local assets)."""
+"""Slide cuts and the self-contained reveal.js deck (nbconvert's reveal exporter, local assets).
+
+Where the cuts fall when content runs over a slide is scripts/slidefit.py's job.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +10,24 @@ import copy
 import functools
 import html
 import io
-import math
 import re
 
 import nbformat
 from fontTools import subset
 from nbconvert import SlidesExporter
+from nbconvert.filters import Highlight2HTML
 from nbformat.v4 import new_markdown_cell
 
 from . import assets
+from .config import CourseConfig
 from .editions import tags
-from .lesson import Lesson, LessonInfo, shown
-from .slideheight import (
-    FIGURE_MARGIN,
-    FIGURE_MAX_WIDTH,
-    FIGURE_MIMES,
-    FIGURE_MIN_HEIGHT,
-    cell_height,
-    figure_ratio,
-    input_height,
-    natural_figure_height,
-)
+from .lesson import LessonInfo
+from .slideheight import CODE_CHARS, join_chunks, markdown_chunks
 
 HEADING = re.compile(r"^\s*#{1,2}\s")  # `#` or `##` opens a slide; `###` does not
 SLIDE_HEADING = re.compile(r"^\s*(#{1,2})\s+(.+?)\s*$", re.MULTILINE)
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
-STARTS = ("slide", "subslide")
+PEP8_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")  # two or more blank lines in a row
 REVEAL_CONFIG = {
     "width": 1280,
     "height": 720,  # 16:9, the shape of today's projectors
@@ -44,11 +39,15 @@ REVEAL_CONFIG = {
     "controls": True,
     "transition": "none",
     "pdfMaxPagesPerSlide": 1,
+    "pdfSeparateFragments": False,  # a printed slide shows all its steps, on one page
 }
-# Slide pixels that content may fill: 720 less the top padding, with room for the estimate's
-# error (scripts/slideheight.py; the browser test measures the real heights).
-SLIDE_BUDGET = 665.0
-THIN_SLIDE = 0.4 * SLIDE_BUDGET  # below this, keep a cell's code on the slide, its output next
+# reveal.js plugins inside every deck (global name, file in node_modules): speaker view (S),
+# search (Ctrl+Shift+F) and zoom (Alt+click); scripts/templates/deck/deck.js adds the rest.
+PLUGINS = {
+    "RevealNotes": "reveal.js/plugin/notes/notes.js",
+    "RevealSearch": "reveal.js/plugin/search/search.js",
+    "RevealZoom": "reveal.js/plugin/zoom/zoom.js",
+}
 # The code font, embedded so code looks the same on every lecturer's laptop; only the scripts
 # code uses (Latin, Greek, Cyrillic, punctuation, arrows, maths, box drawing).
 MONO_FONTS = {
@@ -60,11 +59,13 @@ MONO_UNICODES = (
 )
 
 
-def cut_slides(notebook: nbformat.NotebookNode, info: LessonInfo) -> nbformat.NotebookNode:
+def cut_slides(
+    notebook: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig
+) -> nbformat.NotebookNode:
     """Give every cell a slide type (author's choice wins) and open with a title slide."""
     deck = copy.deepcopy(notebook)
     cells, heading, previous = [], "", None
-    for cell in deck.cells:
+    for cell in _split_at_headings(deck.cells):
         chosen = cell.metadata.get("slideshow", {}).get("slide_type")
         if cell.cell_type == "markdown" and SLIDE_HEADING.search(cell.source):
             heading = SLIDE_HEADING.search(cell.source).group(2)
@@ -73,22 +74,30 @@ def cut_slides(notebook: nbformat.NotebookNode, info: LessonInfo) -> nbformat.No
             chosen = "-"
         if chosen not in SLIDE_TYPES:
             opens = cell.cell_type == "markdown" and HEADING.match(cell.source)
-            chosen = "slide" if opens else "-"
+            chosen = "slide" if opens or previous is None else "-"  # not on the title slide
         cell.metadata.setdefault("slideshow", {})["slide_type"] = chosen
+        if cell.cell_type == "code" and not cell.metadata.get("steps"):  # steps count lines
+            cell.source = PEP8_BLANKS.sub("\n\n", cell.source).strip("\n")  # one blank is enough
         cells.append(cell)
         if chosen not in ("notes", "skip"):
             previous = cell
-    deck.cells = [title_slide(info), *cells]
+    deck.cells = [title_slide(info, config), *cells]
     return deck
 
 
-def title_slide(info: LessonInfo) -> nbformat.NotebookNode:
-    """The opening slide: title, version and date, and the topics from the header."""
+def title_slide(info: LessonInfo, config: CourseConfig) -> nbformat.NotebookNode:
+    """The opening slide: course, lesson number and title, version, date, author, topics."""
+    course = html.escape(config.title)
+    if config.subtitle:
+        course += f' <span class="subtitle">{html.escape(config.subtitle)}</span>'
+    author = f'<p class="author">{html.escape(config.author)}</p>' if config.author else ""
     topics = "".join(f"<li>{html.escape(t)}</li>" for t in info.summary)
     cell = new_markdown_cell(
-        f'<div class="title-slide"><h1>{html.escape(info.title)}</h1>'
+        f'<div class="title-slide"><p class="course">{course}</p>'
+        f'<p class="lesson-number">Lesson {html.escape(info.number)}</p>'
+        f"<h1>{html.escape(info.title)}</h1>"
         f'<p class="stamp">Version {html.escape(info.version)} · {html.escape(info.date)}</p>'
-        f'<ul class="topics">{topics}</ul></div>'
+        f'{author}<ul class="topics">{topics}</ul></div>'
     )
     cell.metadata["slideshow"] = {"slide_type": "slide"}
     return cell
@@ -103,31 +112,6 @@ def solution_heading(exercise: str) -> nbformat.NotebookNode:
     return cell
 
 
-def fit_slides(
-    deck: nbformat.NotebookNode, lesson: Lesson
-) -> tuple[nbformat.NotebookNode, list[str]]:
-    """Move what does not fit on a slide onto a continuation slide; warn where that cannot help."""
-    deck = copy.deepcopy(deck)
-    cells = zip(lesson.notebook.cells, lesson.cell_lines, strict=True)
-    lines = {cell.get("id"): first for cell, (first, _) in cells}
-    warnings: list[str] = []
-    fitted = []
-    for slide in group_slides(deck.cells):
-        fitted += _fit_slide(slide, lambda c: _where(lesson, lines, c), warnings)
-    deck.cells = fitted
-    return deck, warnings
-
-
-def group_slides(cells: list) -> list[list]:
-    """The cells of each slide (horizontal or vertical), in order."""
-    slides: list[list] = []
-    for cell in cells:
-        if not slides or cell.metadata.get("slideshow", {}).get("slide_type") in STARTS:
-            slides.append([])
-        slides[-1].append(cell)
-    return slides
-
-
 def slide_count(deck: nbformat.NotebookNode) -> int:
     """How many slides (horizontal and vertical) the deck will show."""
     return sum(
@@ -137,19 +121,20 @@ def slide_count(deck: nbformat.NotebookNode) -> int:
     )
 
 
-def render_deck(deck: nbformat.NotebookNode, info: LessonInfo) -> str:
-    """The deck as one HTML file with reveal.js, its theme, notes plugin and images inside."""
+def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig) -> str:
+    """The deck as one HTML file with reveal.js, its theme, plugins and images inside."""
     exporter = SlidesExporter(
         extra_template_basedirs=[str(assets.TEMPLATES)],
         extra_template_paths=[str(assets.TEMPLATES)],  # code_input.html.j2, shared by both
         template_name="deck",
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        filters={"highlight_code": highlight_for_deck},
     )
     resources = {
         "deck": {
             "title": info.title,
-            "stamp": f"{info.name} · v{info.version} · {info.date}",
+            "stamp": f"{config.title} · {info.name} · v{info.version} · {info.date}",
             "config": REVEAL_CONFIG,
             "slide_count": slide_count(deck),
             "reveal_css": assets.inline_css("reveal.js/dist/reveal.css"),
@@ -157,12 +142,35 @@ def render_deck(deck: nbformat.NotebookNode, info: LessonInfo) -> str:
             "fonts_css": mono_font_css(),
             "deck_css": assets.template_css("deck.css"),
             "reveal_js": assets.inline_js("reveal.js/dist/reveal.js"),
-            "notes_js": assets.inline_js("reveal.js/plugin/notes/notes.js"),
+            "plugins_js": [assets.inline_js(path) for path in PLUGINS.values()],
+            "plugins": list(PLUGINS),
+            "deck_js": assets.template_js("deck.js"),
         },
         "lesson": {"title": info.title, "version": info.version, "date": info.date},
     }
     body, _ = exporter.from_notebook_node(deck, resources=resources)
     return body
+
+
+def highlight_for_deck(source: str, language: str | None = None, metadata=None) -> str:
+    """nbconvert's highlighting, each line a block of its own: walk-through steps pick lines
+    by number, and a wrapped line continues with a hanging indent, as in the handout."""
+    page = _HIGHLIGHT(source, language=language, metadata=metadata)
+    head, rest = page.split("<pre>", 1)
+    body, tail = rest.rsplit("</pre>", 1)
+    lines = body.removesuffix("\n").split("\n")  # pygments closes its spans at each line end
+    blocks = []
+    for line in lines:
+        text = html.unescape(re.sub(r"<[^>]+>", "", line))
+        style = ""
+        if len(text) > CODE_CHARS:
+            hang = len(text) - len(text.lstrip(" ")) + 4
+            style = f' style="padding-left: {hang}ch; text-indent: -{hang}ch"'
+        blocks.append(f'<span class="line"{style}>{line or " "}</span>')
+    return f"{head}<pre>{''.join(blocks)}</pre>{tail}"
+
+
+_HIGHLIGHT = Highlight2HTML(pygments_lexer="ipython3")
 
 
 @functools.cache
@@ -196,122 +204,26 @@ def _opens_solution(cell, previous) -> bool:
     return "solution" in tags(cell) and after_task and not titled
 
 
-def _fit_slide(slide: list, where, warnings: list[str]) -> list:
-    """One slide's cells, with continuation slides inserted where the content runs over."""
-    if slide[0].source.startswith('<div class="title-slide">'):
-        return slide
-    pages, used, queue = [[]], 0.0, list(slide)
-    while queue:
-        cell = queue.pop(0)
-        height = _fitted_height(cell, SLIDE_BUDGET - used)
-        if used + height > SLIDE_BUDGET and _has_body(pages[-1]):
-            if used < THIN_SLIDE and _splittable(cell, SLIDE_BUDGET - used):
-                queue[:0] = _split_output(cell)  # keep the code here, show its output next
-                continue
-            pages.append(_continuation(slide[0], cell))  # start a new slide before this cell
-            used = sum(cell_height(c) for c in pages[-1])
-            height = _fitted_height(cell, SLIDE_BUDGET - used)
-        if used + height > SLIDE_BUDGET and _splittable(cell, SLIDE_BUDGET):
-            queue[:0] = _split_output(cell)  # code and output together never fit: part them
+def _split_at_headings(cells: list):
+    """Each markdown cell cut before every `#`/`##` heading inside it: a heading opens a slide."""
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            yield cell
             continue
-        if used + height > SLIDE_BUDGET:
-            warnings.append(_too_tall(where(cell), slide[0], used + height))
-        pages[-1].append(cell)
-        used += height
-    for page in pages:
-        _grow_figures(page)
-    return [cell for page in pages for cell in page]
-
-
-def _grow_figures(page: list) -> None:
-    """Let the figures on a slide take the height its other cells leave empty.
-
-    A figure is first fitted at FIGURE_HEIGHT at most, so that code can share its slide; on a
-    slide with room to spare (a figure on a continuation slide of its own, say) it grows,
-    as wide as the slide allows, so the back row can read it.
-    """
-    figures = [o for cell in page for o in _figures(cell)]
-    spare = SLIDE_BUDGET - sum(cell_height(c) for c in page)
-    if not figures or spare < 1:
-        return
-    for output in figures:
-        deck = output.metadata["deck"]
-        widest = FIGURE_MAX_WIDTH * figure_ratio(output.get("data", {}))
-        deck["height"] = math.floor(min(deck["height"] + spare / len(figures), widest))
-
-
-def _splittable(cell, room: float) -> bool:
-    """A code cell whose code, without its output, fits in `room`."""
-    return bool(cell.get("outputs")) and 0 < input_height(cell) <= room
-
-
-def _split_output(cell) -> list:
-    """The cell as two: the code alone, then its output alone (the input hidden)."""
-    output = copy.deepcopy(cell)
-    output["id"] = f"{cell.get('id', 'cell')}-out"[:64]
-    output.metadata.setdefault("jupyter", {})["source_hidden"] = True
-    output.metadata["transient"] = {"remove_source": True}
-    output.metadata["slideshow"] = {"slide_type": "-"}
-    cell.outputs = []
-    return [cell, output]
-
-
-def _fitted_height(cell, room: float) -> float:
-    """The cell's height with its figures as large as they can be within `room` (or minimal)."""
-    figures = _figures(cell)
-    for output in figures:
-        output.metadata["deck"] = {"height": math.floor(natural_figure_height(output))}
-    height = cell_height(cell)
-    if height <= room or not figures:
-        return height
-    others = height - sum(o.metadata["deck"]["height"] + FIGURE_MARGIN for o in figures)
-    each = (room - others) / len(figures) - FIGURE_MARGIN
-    for output in figures:
-        natural = output.metadata["deck"]["height"]
-        output.metadata["deck"]["height"] = math.floor(max(FIGURE_MIN_HEIGHT, min(natural, each)))
-    return cell_height(cell)
-
-
-def _figures(cell) -> list:
-    return [o for o in cell.get("outputs", []) if any(m in o.get("data", {}) for m in FIGURE_MIMES)]
-
-
-def _has_body(page: list) -> bool:
-    """True once the slide holds more than its heading."""
-    return any(cell_height(c) > 0 and not _is_heading_only(c) for c in page)
-
-
-def _is_heading_only(cell) -> bool:
-    text = [line for line in cell.source.splitlines() if line.strip()]
-    return cell.cell_type == "markdown" and bool(text) and all(HEADING.match(t) for t in text)
-
-
-def _continuation(first, cell) -> list:
-    """The start of a continuation slide: the slide's heading again, marked "(cont.)"."""
-    kind = first.metadata.get("slideshow", {}).get("slide_type")  # a subslide continues below
-    kind = kind if kind in STARTS else "slide"
-    match = SLIDE_HEADING.search(first.source) if first.cell_type == "markdown" else None
-    if match is None:  # a slide cut by hand, without a heading: just cut again
-        cell.metadata["slideshow"] = {"slide_type": kind}
-        return []
-    heading = new_markdown_cell(f"{match.group(1)} {match.group(2)} (cont.)")
-    heading.metadata["slideshow"] = {"slide_type": kind}
-    heading.metadata["tags"] = [t for t in tags(first) if t == "solution"]
-    if cell.metadata.get("slideshow", {}).get("slide_type") in STARTS:
-        cell.metadata["slideshow"] = {"slide_type": "-"}
-    return [heading]
-
-
-def _too_tall(where: str, first, height: float) -> str:
-    match = SLIDE_HEADING.search(first.source) if first.cell_type == "markdown" else None
-    title = match.group(2) if match else first.source.strip().splitlines()[0][:40]
-    share = round(100 * height / SLIDE_BUDGET)
-    return (
-        f'{where}: slide "{title}" is too tall for the screen ({share}% of a slide) even on a '
-        "slide of its own; split this cell or shorten its output"
-    )
-
-
-def _where(lesson: Lesson, lines: dict, cell) -> str:
-    line = lines.get(str(cell.get("id", "")).removesuffix("-out"), 1)
-    return f"{shown(lesson.info.path)}:{line}"
+        chunks = markdown_chunks(cell.source)
+        starts = [
+            i
+            for i, (kind, text) in enumerate(chunks)
+            if i and kind == "heading" and HEADING.match(text)
+        ]
+        if not starts:
+            yield cell
+            continue
+        bounds = zip([0, *starts], [*starts, len(chunks)], strict=True)
+        for number, (begin, end) in enumerate(bounds):
+            part = copy.deepcopy(cell)
+            part.source = join_chunks(chunks[begin:end])
+            if number:
+                part["id"] = f"{cell.get('id', 'cell')}-h{number}"[-64:]
+                part.metadata.pop("slideshow", None)  # the heading cuts, as in a cell of its own
+            yield part

@@ -57,7 +57,7 @@ def run_script(path: Path, cwd: Path) -> subprocess.CompletedProcess:
 
 
 def copy_course(target: Path, name: str = "course") -> Path:
-    """A fresh copy of a fixture course (sources/ and README.md) in `target`."""
+    """A fresh copy of a fixture course (sources/, README.md, pyproject.toml) in `target`."""
     shutil.copytree(FIXTURES / name, target, dirs_exist_ok=True)
     (target / "legacy").mkdir(exist_ok=True)
     return target
@@ -70,6 +70,40 @@ def tiny_course(tmp_path_factory) -> Built:
     built = run_build(root, "build", "--jobs", "2")
     assert built.returncode == 0, built.stdout + built.stderr
     return built
+
+
+@pytest.fixture(scope="session")
+def others_course(tmp_path_factory) -> Built:
+    """Lessons written the way other authors write them (tests/fixtures/others), built once."""
+    root = copy_course(tmp_path_factory.mktemp("others") / "course", "others")
+    built = run_build(root, "build", "--jobs", "2")
+    assert built.returncode == 0, built.stdout + built.stderr
+    return built
+
+
+@pytest.fixture(scope="session")
+def real_decks(tmp_path_factory) -> dict[str, Path]:
+    """The decks of the course's own lessons (sources/), rendered without their handouts.
+
+    The execution cache of this checkout's last build is reused when there is one.
+    """
+    from scripts import build
+    from scripts.config import load_config
+    from scripts.lessons import Lessons
+
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(REPO / "sources", root / "sources")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    (root / "legacy").mkdir()
+    if (REPO / "build" / ".cache").is_dir():
+        shutil.copytree(REPO / "build" / ".cache", root / "build" / ".cache")
+    decks = {}
+    config = load_config(root)
+    for path in Lessons.find(root).paths:
+        prepared = build.prepare(path, root, config, lambda name, message: None)
+        build.render(prepared, "deck", lambda name, message: None)
+        (decks[path.stem],) = prepared.staging.glob("*.slides.html")
+    return decks
 
 
 @pytest.fixture

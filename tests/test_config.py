@@ -9,7 +9,7 @@ import pytest
 from scripts.config import Colours, CourseConfig, load_config
 from scripts.errors import CourseError
 
-from .conftest import run_build
+from .conftest import REPO, run_build
 
 
 def write(root: Path, table: str) -> Path:
@@ -99,3 +99,11 @@ def test_running_outside_a_course_folder_is_one_error(tmp_path):
     assert built.returncode == 1
     assert "sources: no such folder: this is not a course" in built.stderr
     assert "Traceback" not in built.stderr
+
+
+def test_this_course_names_itself_and_its_authors():
+    config = load_config(REPO)
+    assert (config.title, config.author) == (
+        "PyTorch Fundamentals",
+        "The PyTorch Fundamentals team",
+    )

@@ -68,3 +68,11 @@ def test_a_rebuilt_deck_hides_its_stale_preview(previewed, tmp_path):
     source.write_text(source.read_text("utf-8").replace("Plain heading", "New heading"), "utf-8")
     assert run_build(root, "build", "01").returncode == 0
     assert f'src="{LESSON}/preview.png"' not in (root / "build" / "index.html").read_text()
+
+
+@pytest.mark.browser
+def test_preview_reports_the_slides_that_break_a_layout_rule(previewed):
+    _, done = previewed
+    (line,) = [line for line in done.stdout.splitlines() if "preview.png" in line]
+    assert re.search(r"preview.png: \d+ slides \(\d+ continued\)", line)
+    assert "overflow 0; near-empty 0; output-only 0" in line

@@ -8,14 +8,16 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from scripts.config import CourseConfig
 from scripts.lesson import Lesson, LessonInfo
+from scripts.slidefit import SLIDE_BUDGET, fit_slides, group_slides
 from scripts.slideheight import (
     FIGURE_MAX_WIDTH,
     FIGURE_MIN_HEIGHT,
     cell_height,
     natural_figure_height,
 )
-from scripts.slides import SLIDE_BUDGET, cut_slides, fit_slides, group_slides, slide_count
+from scripts.slides import cut_slides, highlight_for_deck, slide_count
 
 INFO = LessonInfo(
     path=None,
@@ -26,6 +28,7 @@ INFO = LessonInfo(
     date="2026-01-01",
     summary=("a",),
 )
+CONFIG = CourseConfig(title="Course <C>", authors=("A. Author & co",))
 DECK = "01_tag_table/01_tag_table_v1.3.slides.html"
 
 
@@ -44,7 +47,7 @@ def test_h1_and_h2_cut_slides_and_other_cells_continue():
             new_markdown_cell("#hashtag"),
         ]
     )
-    deck = cut_slides(nb, INFO)
+    deck = cut_slides(nb, INFO, CONFIG)
     assert slide_types(deck.cells) == ["slide", "slide", "-", "-", "slide", "-", "-"]
 
 
@@ -52,12 +55,25 @@ def test_author_slide_type_wins_over_the_automatic_cut():
     nb = new_notebook(cells=[new_markdown_cell("## Heading"), new_markdown_cell("more")])
     nb.cells[0].metadata["slideshow"] = {"slide_type": "fragment"}
     nb.cells[1].metadata["slideshow"] = {"slide_type": "subslide"}
-    assert slide_types(cut_slides(nb, INFO).cells)[1:] == ["fragment", "subslide"]
+    assert slide_types(cut_slides(nb, INFO, CONFIG).cells)[1:] == ["fragment", "subslide"]
 
 
 def test_title_slide_shows_title_version_and_date_escaped():
-    title = cut_slides(new_notebook(cells=[]), INFO).cells[0].source
+    title = cut_slides(new_notebook(cells=[]), INFO, CONFIG).cells[0].source
     assert "T &lt;&amp;&gt;" in title and "Version 1.0" in title and "2026-01-01" in title
+
+
+def test_title_slide_names_the_course_lesson_number_and_author_from_the_config():
+    title = cut_slides(new_notebook(cells=[]), INFO, CONFIG).cells[0].source
+    assert "Course &lt;C&gt;" in title and "Lesson 09" in title and "A. Author &amp; co" in title
+
+
+def test_a_wrapped_code_line_hangs_under_its_own_indentation():
+    code_html = highlight_for_deck("x = 1\n    y = " + "2 + " * 40 + "2\n\nz = 3")
+    lines = re.findall(r'<span class="line"[^>]*>', code_html)
+    assert len(lines) == 4  # blank lines stay, as a block each
+    assert lines[1] == '<span class="line" style="padding-left: 8ch; text-indent: -8ch">'
+    assert lines[0] == lines[2] == lines[3] == '<span class="line">'
 
 
 def test_built_deck_has_one_section_per_cut(tiny_course):
@@ -98,7 +114,7 @@ def test_output_html_is_shown_as_text_not_run(tiny_course):
 
 def test_slide_count_counts_slides_and_subslides():
     nb = nbformat.v4.new_notebook(cells=[new_markdown_cell("## a"), new_markdown_cell("## b")])
-    assert slide_count(cut_slides(nb, INFO)) == 3
+    assert slide_count(cut_slides(nb, INFO, CONFIG)) == 3
 
 
 def lesson_of(*cells) -> Lesson:
@@ -109,7 +125,7 @@ def lesson_of(*cells) -> Lesson:
 
 
 def fitted(lesson: Lesson):
-    return fit_slides(cut_slides(lesson.notebook, lesson.info), lesson)
+    return fit_slides(cut_slides(lesson.notebook, lesson.info, CONFIG), lesson)
 
 
 def code(lines: int, output_lines: int = 0, name: str = "x"):
@@ -145,29 +161,113 @@ def test_every_fitted_slide_stays_within_the_budget():
     assert len(heights) > 2 and max(heights) <= SLIDE_BUDGET
 
 
-def test_output_too_tall_to_share_a_slide_moves_to_the_next_one():
-    deck, warnings = fitted(lesson_of(new_markdown_cell("## Out"), code(6, output_lines=20)))
+def heights(deck) -> list[float]:
+    return [sum(cell_height(c) for c in s) for s in group_slides(deck.cells)[1:]]
+
+
+def test_output_too_tall_to_share_a_slide_keeps_the_lines_that_print_it():
+    deck, warnings = fitted(lesson_of(new_markdown_cell("## Out"), code(12, output_lines=18)))
     first, second = group_slides(deck.cells)[1:]
     assert first[1].outputs == [] and first[1].source.startswith("x = 0")
     assert second[0].source == "## Out (cont.)"
-    assert second[1].metadata["transient"]["remove_source"] and second[1].outputs
-    assert warnings == []
+    assert second[1].outputs and second[1].source.strip()  # code and output together
+    assert "x = 11" in second[1].source and "x = 11" not in first[1].source
+    assert warnings == [] and max(heights(deck)) <= SLIDE_BUDGET
 
 
-def test_a_cell_taller_than_any_slide_is_reported_with_its_file_and_line():
-    _, warnings = fitted(lesson_of(new_markdown_cell("## Huge"), code(40)))
+def test_a_long_prose_cell_is_cut_between_blocks_never_inside_one():
+    items = [f"- item {i} " + "word " * 30 for i in range(14)]
+    prose = "\n".join(["## Scope of this notebook", "An opening paragraph.", "", *items])
+    deck, warnings = fitted(lesson_of(new_markdown_cell(prose)))
+    slides = group_slides(deck.cells)[1:]
+    assert len(slides) >= 2 and warnings == []
+    continued = [s[0].source.splitlines()[0] for s in slides[1:]]
+    assert continued == ["## Scope of this notebook (cont.)"] * (len(slides) - 1)
+    shown = "\n".join(c.source for s in slides for c in s)
+    assert all(shown.count(item) == 1 for item in items)  # every item whole, exactly once
+    assert max(heights(deck)) <= SLIDE_BUDGET
+
+
+def test_a_code_cell_taller_than_a_slide_is_cut_between_statements():
+    deck, warnings = fitted(lesson_of(new_markdown_cell("## Huge"), code(40, output_lines=2)))
+    slides = group_slides(deck.cells)[1:]
+    assert len(slides) == 2 and warnings == []
+    assert slides[-1][-1].outputs and slides[-1][-1].source.startswith("x = ")
+    assert max(heights(deck)) <= SLIDE_BUDGET
+
+
+def test_a_block_taller_than_any_slide_is_shrunk_and_reported_with_its_line():
+    table = "\n".join(["| a | b |", "| --- | --- |", *[f"| {i} | {i} |" for i in range(30)]])
+    deck, warnings = fitted(lesson_of(new_markdown_cell("## Huge"), new_markdown_cell(table)))
     assert len(warnings) == 1
-    assert warnings[0].startswith('sources/09_x.py:11: slide "Huge" is too tall for the screen')
+    assert warnings[0].startswith('sources/09_x.py:11: slide "Huge" has a block taller than')
     assert warnings[0].endswith("split this cell or shorten its output")
+    assert deck.cells[-1].metadata["deck"]["scale"] < 1
+    assert max(heights(deck)) <= SLIDE_BUDGET
 
 
-def test_a_figure_shrinks_to_stay_beside_its_code():
-    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure()]
+def test_a_slide_is_not_left_near_empty_when_its_code_could_start_there():
+    cells = [new_markdown_cell("## Walk\nOne sentence."), code(22, output_lines=4)]
+    deck, _ = fitted(lesson_of(*cells))
+    assert len(group_slides(deck.cells)[1:]) == 2
+    assert min(heights(deck)) >= SLIDE_BUDGET / 3
+
+
+def test_a_cell_a_little_too_tall_is_shown_smaller_rather_than_moved():
+    cells = [new_markdown_cell("## Tight\n" + "Some words. " * 30), code(12, output_lines=2)]
+    deck, _ = fitted(lesson_of(*cells))
+    (slide,) = group_slides(deck.cells)[1:]
+    assert 0.85 <= slide[-1].metadata["deck"]["scale"] < 1
+
+
+def test_pep8_blank_lines_are_not_shown_on_slides():
+    cell = new_code_cell("import math\n\n\ndef f():\n    return 1\n\n\n\nprint(f())\n")
+    deck = cut_slides(new_notebook(cells=[cell]), INFO, CONFIG)
+    assert deck.cells[1].source == "import math\n\ndef f():\n    return 1\n\nprint(f())"
+
+
+def test_a_heading_inside_a_cell_starts_a_new_slide():
+    cell = new_markdown_cell("## First\ntext one\n\n### sub\nmore\n\n## Second\ntext two")
+    deck = cut_slides(new_notebook(cells=[cell]), INFO, CONFIG)
+    assert sources(deck)[1:] == ["## First", "## Second"]
+    assert slide_types(deck.cells)[1:] == ["slide", "slide"]
+
+
+def test_a_continued_exercise_keeps_its_frame_and_heading_in_one_cell():
+    task = new_markdown_cell("## Exercise: long\n" + "\n\n".join(["Step. " * 40] * 6))
+    task.metadata["tags"] = ["exercise"]
+    deck, _ = fitted(lesson_of(task))
+    continued = group_slides(deck.cells)[2]
+    assert continued[0].source.startswith("## Exercise: long (cont.)\n")
+    assert continued[0].metadata["tags"] == ["exercise"]
+
+
+def test_a_figure_shrinks_a_little_to_stay_beside_its_code():
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 2), figure()]
     deck, _ = fitted(lesson_of(*cells))
     slides = group_slides(deck.cells)[1:]
     (output,) = slides[0][-1].outputs
     assert len(slides) == 1
     assert FIGURE_MIN_HEIGHT <= output.metadata["deck"]["height"] < natural_figure_height(output)
+
+
+def test_a_figure_that_would_be_small_moves_on_with_its_last_code_line_and_grows():
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure()]
+    deck, _ = fitted(lesson_of(*cells))
+    first, second = group_slides(deck.cells)[1:]
+    assert first[-1].outputs == [] and first[-1].source.startswith("fig = 0")
+    assert second[0].source == "## Plot (cont.)" and second[1].source == "fig = 3"
+    (output,) = second[1].outputs
+    assert output.metadata["deck"]["height"] > natural_figure_height(output)
+
+
+def test_what_a_cell_printed_before_its_figure_stays_with_the_code_that_printed_it():
+    cell = figure()
+    cell.outputs.insert(0, new_output("stream", name="stdout", text="PRINTED FIRST\n"))
+    deck, _ = fitted(lesson_of(new_markdown_cell("## Plot\n" + "Some words. " * 20), cell))
+    first, second = group_slides(deck.cells)[1:]
+    assert [o.output_type for o in first[-1].outputs] == ["stream"]
+    assert [o.output_type for o in second[-1].outputs] == ["display_data"]
 
 
 def test_a_figure_grows_into_the_room_its_slide_leaves():
@@ -190,7 +290,7 @@ def test_solution_follows_its_exercise_on_a_slide_of_its_own():
     exercise.metadata["tags"] = ["exercise"]
     solution = new_code_cell("print(sum([1, 2]))")
     solution.metadata["tags"] = ["solution"]
-    deck = cut_slides(new_notebook(cells=[exercise, solution]), INFO)
+    deck = cut_slides(new_notebook(cells=[exercise, solution]), INFO, CONFIG)
     assert sources(deck)[1:] == ["## Exercise: add up", "## Solution: add up", "print(sum([1, 2]))"]
     assert slide_types(deck.cells)[1:] == ["slide", "slide", "-"]
 
@@ -200,7 +300,7 @@ def test_a_solution_with_its_own_heading_gets_no_second_one():
     exercise.metadata["tags"] = ["exercise"]
     solution = new_markdown_cell("## Solution: add up\nIt is 3.")
     solution.metadata["tags"] = ["solution"]
-    deck = cut_slides(new_notebook(cells=[exercise, solution]), INFO)
+    deck = cut_slides(new_notebook(cells=[exercise, solution]), INFO, CONFIG)
     assert sources(deck)[1:] == ["## Exercise: add up", "## Solution: add up"]
 
 
