@@ -63,8 +63,8 @@ def refresh_readme(root: Path, config: CourseConfig, lessons: Lessons) -> str:
     """Bring the README's table up to date when every header reads; a line saying what
     happened, or "" when nothing changed (or there is no README to keep)."""
     readme = root / "README.md"
-    if not readme.is_file() or lessons.problems:
-        return ""
+    if not readme.is_file() or lessons.problems or README_START not in readme.read_text("utf-8"):
+        return ""  # no README, or one without a generated table: nothing to keep
     try:
         infos = [read_lesson(p).info for p in lessons.paths]
     except LessonError as error:
