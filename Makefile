@@ -68,9 +68,9 @@ preview: build ## contact sheets of every slide and the first handout pages (nee
 
 bump: setup ## raise a lesson's version: make bump LESSON=02 [PART=major] [CHANGES="what changed"]
 	$(if $(LESSON),,$(error LESSON is missing; write make bump LESSON=NN, e.g. make bump LESSON=02))
-	@# CHANGES reaches the shell as an environment variable (make exports command-line
-	@# variables), so quotes in the note need no escaping here.
-	$(COURSE) bump $(LESSON) --part $(or $(PART),minor) $(if $(CHANGES),--changes "$$CHANGES")
+	@# The note as typed: `value` keeps make from expanding a `$` in it (math, prices), and
+	@# single quotes (each ' in it written '\'') keep the shell from doing so.
+	$(COURSE) bump $(LESSON) --part $(or $(PART),minor) $(if $(value CHANGES),--changes '$(subst ','\'',$(value CHANGES))')
 
 site: build ## the course as a static web site in build/site/ (README, "Publishing")
 	$(COURSE) site

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import shlex
 import subprocess
 import zipfile
 from pathlib import Path
@@ -312,6 +313,18 @@ def test_workflow_runs_only_the_makefiles_targets():
 def test_makefile_site_target_builds_first_then_runs_the_site_command():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^site: build\b.*\n\t\$\(COURSE\) site$", makefile, re.MULTILINE)
+
+
+def test_make_bump_passes_the_change_note_as_typed():
+    note = "Fixed \"x\": it's $x^2$, not $$2x$$"
+    done = subprocess.run(
+        ["make", "-n", "-s", "bump", "LESSON=01", f"CHANGES={note}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    command = shlex.split(done.stdout.strip().splitlines()[-1])
+    assert command[-2:] == ["--changes", note]
 
 
 def test_workflow_caches_the_folder_the_build_caches_executions_in(site):
