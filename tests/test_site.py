@@ -7,6 +7,7 @@ legacy/), then `course site`, the command `make site` runs after the build.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shlex
@@ -253,7 +254,9 @@ def _texts(name: str, data: bytes):
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             yield name, "\n".join(page.extract_text() or "" for page in pdf.pages)
     else:
-        yield name, data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
+        # HTML also as a reader sees it: highlighting splits code into spans, escaping hides quotes
+        yield name, text + "\n" + html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def _solution_in(text: str) -> bool:
@@ -316,7 +319,7 @@ def test_makefile_site_target_builds_first_then_runs_the_site_command():
 
 
 def test_make_bump_passes_the_change_note_as_typed():
-    note = "Fixed \"x\": it's $x^2$, not $$2x$$"
+    note = 'Fixed "x": it\'s $x^2$, not $$2x$$'
     done = subprocess.run(
         ["make", "-n", "-s", "bump", "LESSON=01", f"CHANGES={note}"],
         cwd=REPO,
