@@ -102,20 +102,7 @@ def write_site(target: Path, lessons: list[list[Version]], config: CourseConfig)
     pages = _templates()
     context = {"config": config, "masthead": masthead(config), "zip_name": zip_name(config)}
     for versions in lessons:
-        previous = None
-        for version in versions:
-            _copy_artifacts(version, target / version.name)
-            diff = _diff(previous, version)
-            page = pages.get_template("version.html.j2").render(
-                context,
-                lesson=versions,
-                this=version,
-                previous=previous,
-                diff=diff,
-                links=notebook_links(config, version),
-            )
-            write_atomic(target / version.page, page)
-            previous = version
+        _write_lesson(target, versions, pages.get_template("version.html.j2"), context)
     current = [versions[-1] for versions in lessons]
     index = pages.get_template("course.html.j2").render(
         context, lessons=lessons, links={v.name: notebook_links(config, v) for v in current}
@@ -125,6 +112,23 @@ def write_site(target: Path, lessons: list[list[Version]], config: CourseConfig)
     _write_zip(target / zip_name(config), current, zip_name(config).removesuffix(".zip"))
     if _github(config):
         write_atomic(target / "requirements.txt", binder_requirements())
+
+
+def _write_lesson(target: Path, versions: list[Version], template, context: dict) -> None:
+    """Each version's artifacts and page, its diff made against the version before it."""
+    previous = None
+    for version in versions:
+        _copy_artifacts(version, target / version.name)
+        page = template.render(
+            context,
+            lesson=versions,
+            this=version,
+            previous=previous,
+            diff=_diff(previous, version),
+            links=notebook_links(context["config"], version),
+        )
+        write_atomic(target / version.page, page)
+        previous = version
 
 
 def notebook_links(config: CourseConfig, version: Version) -> Links | None:
