@@ -11,7 +11,7 @@ NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PORT        ?= 8000
 
-.PHONY: all help setup build test lint run new watch readme bump preview bench clean
+.PHONY: all help setup build test lint run new watch readme bump preview site bench clean
 
 all: build
 
@@ -66,9 +66,14 @@ readme: setup ## regenerate the README's lesson table
 preview: build ## contact sheets of every slide and the first handout pages (needs chromium, poppler)
 	$(COURSE) preview
 
-bump: setup ## raise a lesson's version: make bump LESSON=02 [PART=major]
+bump: setup ## raise a lesson's version: make bump LESSON=02 [PART=major] [CHANGES="what changed"]
 	$(if $(LESSON),,$(error LESSON is missing; write make bump LESSON=NN, e.g. make bump LESSON=02))
-	$(COURSE) bump $(LESSON) --part $(or $(PART),minor)
+	@# The note as typed: `value` keeps make from expanding a `$` in it (math, prices), and
+	@# single quotes (each ' in it written '\'') keep the shell from doing so.
+	$(COURSE) bump $(LESSON) --part $(or $(PART),minor) $(if $(value CHANGES),--changes '$(subst ','\'',$(value CHANGES))')
+
+site: build ## the course as a static web site in build/site/ (README, "Publishing")
+	$(COURSE) site
 
 bench: setup ## time the build against plain scripts and the by-hand route
 	$(COURSE) bench

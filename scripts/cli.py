@@ -1,4 +1,4 @@
-"""`course`, the command line: build, lint, run, new, watch, readme, bump, preview, bench."""
+"""`course`, the command line: build, lint, run, new, watch, readme, bump, preview, site, bench."""
 
 from __future__ import annotations
 
@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     bump = commands.add_parser("bump", help="raise a lesson's version and set its date to today")
     bump.add_argument("lesson", help="the lesson number NN (or its file)")
     bump.add_argument("--part", choices=("minor", "major"), default="minor")
+    bump.add_argument(
+        "--changes", help="one line on what the new version changes (asked for when omitted)"
+    )
     lint = commands.add_parser("lint", help="ruff, then the lesson checker (sources/README.md)")
     lint.add_argument("lessons", nargs="*", help="lesson names or paths; default: everything")
     new = commands.add_parser("new", help="start the next lesson, sources/NN_slug.py")
@@ -81,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     watch = commands.add_parser("watch", help="serve build/ and rebuild a lesson when saved")
     watch.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
     watch.add_argument("--host", default="127.0.0.1", help="a loopback address (default)")
+    commands.add_parser("site", help="write build/site/: the course as a static web site")
     commands.add_parser("bench", help="time the build against plain scripts and by hand")
     run = commands.add_parser("run", help="run a lesson as a plain script, guarded")
     run.add_argument("lesson", help="the lesson number NN, NN_slug or its file")
@@ -110,7 +114,7 @@ def _readme(root: Path, args) -> int:
 def _bump(root: Path, args) -> int:
     from .bump import bump_lesson
 
-    return bump_lesson(root, load_config(root), args.lesson, args.part)
+    return bump_lesson(root, load_config(root), args.lesson, args.part, changes=args.changes)
 
 
 def _lint(root: Path, args) -> int:
@@ -139,6 +143,12 @@ def _run(root: Path, args) -> int:
     return command_run(root, args.lesson)
 
 
+def _site(root: Path, args) -> int:
+    from .site import command_site
+
+    return command_site(root, load_config(root))
+
+
 def _bench(root: Path, args) -> int:
     from .bench import main as run_bench
 
@@ -152,6 +162,7 @@ COMMANDS = {
     "lint": _lint,
     "new": _new,
     "preview": _preview,
+    "site": _site,
     "watch": _watch,
     "run": _run,
     "bench": _bench,

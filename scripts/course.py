@@ -106,7 +106,7 @@ def write_index(
         count=len(lessons),
         lang=html.escape(config.language),
         title=html.escape(config.title),
-        masthead=_masthead(config),
+        masthead=masthead(config),
         accent=config.colours.accent,
         heading=config.colours.heading,
     )
@@ -146,7 +146,7 @@ def _lesson_card(root: Path, info: LessonInfo, failure: str | None) -> str:
     )
 
 
-def _masthead(config: CourseConfig) -> str:
+def masthead(config: CourseConfig) -> str:
     """The course page's heading: logo, title, subtitle, who made it, licence, repository."""
     logo = ""
     if config.logo is not None:

@@ -42,6 +42,7 @@ class LessonInfo:
     version: str
     date: str
     summary: tuple[str, ...]
+    changes: str = ""  # the author's one-line note on what this version changed (optional)
 
     @property
     def stem(self) -> str:
@@ -170,6 +171,7 @@ def _read_header(path: Path, name: str, text: str, metadata: dict) -> LessonInfo
         version=_check_version(path, text, lesson["version"]),
         date=_check_date(path, text, lesson["date"]),
         summary=_check_summary(path, text, lesson["summary"]),
+        changes=_check_changes(path, text, lesson.get("changes", "")),
     )
 
 
@@ -223,6 +225,20 @@ def _check_summary(path: Path, text: str, summary) -> tuple[str, ...]:
             'write one `- "topic"` line per topic under summary:',
         )
     return tuple(s.strip() for s in summary)
+
+
+def _check_changes(path: Path, text: str, changes) -> str:
+    """The optional change note: one line of text (the site shows it above the diff)."""
+    if changes is None:
+        return ""
+    if not isinstance(changes, str) or "\n" in changes.strip():
+        raise LessonError(
+            path,
+            _header_line(text, "changes:"),
+            f"`lesson.changes` is {changes!r}, not one line of text",
+            'write it quoted on one line, e.g. changes: "Fixed the broadcasting example"',
+        )
+    return changes.strip()
 
 
 def _header_line(text: str, key: str) -> int:
