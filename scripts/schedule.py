@@ -8,10 +8,12 @@ artifacts at once, and a long lesson no longer finishes alone while the other co
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
 import time
+import warnings
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,10 +68,26 @@ def _init_worker(parent: int) -> None:
     """First thing in each worker: never hold the build lock, leave Ctrl-C to the parent,
     and die with the parent even when it is killed with SIGKILL."""
     lock.release_in_child()
+    _drop_inherited_event_loop()
     runtime.configure()  # inherited from the parent already; explicit all the same
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
+
+
+def _drop_inherited_event_loop() -> None:
+    """A fork copies the parent's asyncio loop, epoll instance and all: both processes would
+    then wait on one epoll set, and the worker spins for ever waiting on its kernel. That
+    happens when the parent ran a kernel before forking (as tests do); close the copy, and
+    nbclient (jupyter_core's run_sync) makes the worker a loop of its own."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            inherited = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:
+            return  # none was set: nothing was inherited
+    if not inherited.is_running():
+        inherited.close()  # closes this process's copies of its descriptors only
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
