@@ -141,7 +141,8 @@ def test_figures_drawn_by_the_build_tell_their_lines_apart_without_colour(tmp_pa
     (svg,) = [o.data["image/svg+xml"] for o in executed.cells[0].outputs if "data" in o]
     looks = [_dash_and_marker(svg, f"series-{k}") for k in range(5)]
     assert len(set(looks)) == 5, looks
-    assert all(dash != "solid" for dash, _ in looks[1:]) and None not in {m for _, m in looks}
+    # After the first (solid, plain) line, each is dashed and marked: either alone may blur.
+    assert all(dash != "solid" and marker for dash, marker in looks[1:]), looks
 
 
 def test_a_plain_script_run_draws_with_the_same_style(tmp_path):
@@ -152,7 +153,7 @@ def test_a_plain_script_run_draws_with_the_same_style(tmp_path):
     done = run_script(script, tmp_path)
     assert done.returncode == 0, done.stderr
     looks = ast.literal_eval(done.stdout.strip())
-    assert len(set(looks)) == 5 and "None" not in {marker for _, marker in looks}, looks
+    assert len(set(looks)) == 5 and "None" not in {marker for _, marker in looks[1:]}, looks
 
 
 def _dash_and_marker(svg: str, gid: str) -> tuple[str, str | None]:
