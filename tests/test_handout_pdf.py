@@ -19,7 +19,7 @@ EDITIONS = ["worked", "student"]
 LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 MM = 72 / 25.4
 TOLERANCE = 0.5  # pt: rounding in the PDF's coordinates
-TOC_LINE = re.compile(r"^(?P<title>.+?)\s*\.{4,}\s*(?P<page>\d+)$")
+TOC_LINE = re.compile(r"^(?P<title>.+?)[\s.]*?\.+\s*(?P<page>\d+)$")  # a full column leaves one dot
 TOC_TWO_COLUMNS = re.compile(r"^.+?\.{4,}\s*\d+\s+.+?\.{4,}\s*\d+$")  # two entries on a line
 FOOTER = re.compile(r"^.+ · v\d+\.\d+ · \d{4}-\d\d-\d\d page (\d+) of (\d+)$")
 
@@ -55,26 +55,42 @@ def toc_entries(pdf) -> tuple[list[tuple[str, int]], int]:
     """The contents' (heading, page) pairs and how many pages the contents take."""
     entries, pages = [], 0
     for number, page in enumerate(pdf.pages, start=1):
-        rows = [TOC_LINE.match(line) for line in toc_lines(page)]
-        rows = [r for r in rows if r]
+        lines = toc_lines(page)
+        if "Contents" in lines:
+            lines = lines[lines.index("Contents") + 1 :]
+        rows, wrapped = [], []
+        for line in lines:
+            row = TOC_LINE.match(line)
+            if row is None:
+                wrapped.append(line)  # the first line(s) of an entry that wraps
+                continue
+            # The leader may wrap onto a line of its own: "...." then the number.
+            title = " ".join([*wrapped, row["title"]]).rstrip(" .")
+            rows.append((title, int(row["page"])))
+            wrapped = []
         if not rows:
             break
-        entries += [(r["title"], int(r["page"])) for r in rows]
+        entries += rows
         pages = number
     return entries, pages
 
 
 def toc_lines(page) -> list[str]:
-    """The page's lines, column by column when the contents are set in two columns."""
-    lines = page_lines(page)
-    if not any(TOC_TWO_COLUMNS.match(line) for line in lines):
-        return lines
+    """The text area's lines; column by column where the contents are set in two columns."""
+    top, _, bottom, _ = page_margins()
+    area = page.crop((0, top, page.width, page.height - bottom))
+    lines = area.extract_text_lines()
+    if not any(TOC_TWO_COLUMNS.match(line["text"]) for line in lines):
+        return [line["text"] for line in lines]
+    heading = [line["bottom"] for line in lines if line["text"] == "Contents"]
+    start = heading[0] + 1 if heading else top
     middle = page.width / 2
-    halves = (
-        page.crop((0, 0, middle, page.height)),
-        page.crop((middle, 0, page.width, page.height)),
+    columns = (
+        area.crop((0, start, middle, area.bbox[3])),
+        area.crop((middle, start, page.width, area.bbox[3])),
     )
-    return [line for half in halves for line in page_lines(half)]
+    above = [line["text"] for line in lines if line["bottom"] < start]
+    return above + [line for column in columns for line in page_lines(column)]
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
