@@ -52,7 +52,7 @@ def number_exercises(notebook: nbformat.NotebookNode, edition: str) -> None:
         if edition == "student":
             _label_answer_boxes(exercise.answer, name)
         elif edition == "worked" and exercise.answer:
-            _head_solution(notebook, exercise.answer, name)
+            _head_solution(notebook, exercise, name)
 
 
 def add_tag(cell, tag: str) -> None:
@@ -94,6 +94,7 @@ def _retitle_exercise(notebook: nbformat.NotebookNode, exercise: Exercise) -> st
     # No heading at all: the number must still be on the page for the answer box to refer to.
     marker = new_markdown_cell(f"### {exercise.name('')}")
     marker.metadata["tags"] = ["exercise"]
+    marker.id = f"exercise-{exercise.number}-heading"  # not random: builds are byte-identical
     _insert_before(notebook, exercise.cells[0], marker)
     exercise.cells.insert(0, marker)
     return ""
@@ -111,9 +112,9 @@ def _label_answer_boxes(answer: list, name: str) -> None:
             cell.source = answer_box_html(cell.metadata["answer_lines"], f"Your answer to {name}")
 
 
-def _head_solution(notebook: nbformat.NotebookNode, solution: list, name: str) -> None:
+def _head_solution(notebook: nbformat.NotebookNode, exercise: Exercise, name: str) -> None:
     """One "Solution to Exercise N: title" heading at the top of the solution."""
-    first = solution[0]
+    first = exercise.answer[0]
     heading = HEADING.match(first.source) if first.cell_type == "markdown" else None
     if heading is not None and len(heading["hashes"]) <= 2:
         # The author's own "## Solution: title" is renamed, not repeated under ours.
@@ -121,4 +122,5 @@ def _head_solution(notebook: nbformat.NotebookNode, solution: list, name: str) -
         return
     cell = new_markdown_cell(f"## Solution to {name}")
     cell.metadata["tags"] = ["solution", "keep-with-next"]
+    cell.id = f"solution-{exercise.number}-heading"  # not random: builds are byte-identical
     _insert_before(notebook, first, cell)
