@@ -20,11 +20,14 @@ from nbconvert.preprocessors import (
 )
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-EDITIONS = ("slides", "worked", "student", "notebook")
+EDITIONS = ("slides", "student-slides", "worked", "student", "notebook")
 
 # Which tagged cells each edition drops outright (the format's tag table).
 DROPPED = {
     "slides": {"handout-only"},
+    # The deck a student may have (the published site): no solutions and no speaker notes,
+    # which are the lecturer's. The exercise slides stay; the answer goes in the notebook.
+    "student-slides": {"handout-only", "notes", "solution"},
     "worked": {"notes", "slides-only"},
     "student": {"notes", "slides-only"},
     "notebook": {"notes"},
@@ -42,7 +45,7 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     """One edition of the executed lesson, on a copy."""
     notebook = copy.deepcopy(executed)
     TagRemovePreprocessor(remove_cell_tags=DROPPED[edition]).preprocess(notebook, {})
-    if edition == "slides":
+    if edition in ("slides", "student-slides"):
         _mark_notes(notebook.cells)
         _hide_inputs(notebook.cells)
         limit_outputs(notebook, DECK_OUTPUT_LINES)

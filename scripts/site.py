@@ -41,6 +41,13 @@ SITE_BRANCH = "gh-pages"  # .github/workflows/pages.yml publishes build/site/ th
 # What a lesson may import (sources/README.md, "Code"): Binder installs these to run them.
 LESSON_PACKAGES = ("torch", "numpy", "matplotlib")
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same course gives the same zip
+# What a student may have: the student deck (no solutions, no speaker notes) and not the
+# lecturer's. A version archived before student decks existed is published without slides.
+STUDENT_ARTIFACTS = tuple(
+    ("student-slides.html", "Slides") if suffix == "student-slides.html" else (suffix, label)
+    for suffix, label in ARTIFACTS
+    if suffix != "slides.html"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,7 @@ class Version:
 
     def artifacts(self) -> list[tuple[str, str]]:
         """(file name, label) of the student-safe artifacts this version has, in course order."""
-        names = [(f"{self.stem}.{suffix}", label) for suffix, label in ARTIFACTS]
+        names = [(f"{self.stem}.{suffix}", label) for suffix, label in STUDENT_ARTIFACTS]
         return [(name, label) for name, label in names if (self.folder / name).is_file()]
 
 

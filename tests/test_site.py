@@ -38,6 +38,8 @@ CHANGED_LINE = "values = [1, 2, 3, 4]  # MARK_CHANGED_LINE"
 NOTE = 'Cubes became "fourth powers": see the exercise'
 # Text only the solution cells hold: their code, and what they print.
 SOLUTION_TEXT = ("MARK_SOLUTION", "OUT_SOLUTION", "v**3", "v**4")
+NOTES_TEXT = "MARK_NOTES"  # a speaker note of the fixture: the lecturer's, not the students'
+STUDENT_FILES = ("student-slides.html", "worked.pdf", "student.pdf", "ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +75,9 @@ def test_site_has_a_page_and_the_artifacts_of_every_version(site):
     versions = {p.relative_to(site).as_posix() for p in site.glob("*/v*.html")}
     assert versions == {"01_tag_table/v1.3.html", "01_tag_table/v1.4.html", "02_second/v2.0.html"}
     for stem in ("01_tag_table/01_tag_table_v1.3", "01_tag_table/01_tag_table_v1.4"):
-        for suffix in ("slides.html", "worked.pdf", "student.pdf", "ipynb"):
+        for suffix in STUDENT_FILES:
             assert (site / f"{stem}.{suffix}").is_file(), f"{stem}.{suffix}"
+        assert not (site / f"{stem}.slides.html").exists()  # the lecturer's deck stays home
 
 
 def test_site_ships_no_sources_manifests_cache_or_hidden_files(site):
@@ -83,12 +86,24 @@ def test_site_ships_no_sources_manifests_cache_or_hidden_files(site):
     assert leaks == []
 
 
-def test_site_holds_no_solution_text_outside_the_worked_pdfs_and_the_decks(site):
+def test_site_holds_no_solution_text_outside_the_worked_pdfs(site):
     holders = sorted(name for name, text in _every_text(site) if _solution_in(text))
-    allowed = re.compile(r"\.(worked\.pdf|slides\.html)$")  # the decks show them by design
-    assert [name for name in holders if not allowed.search(name)] == []
+    assert [name for name in holders if not name.endswith(".worked.pdf")] == []
     # the scan reads what it must: the worked handouts do hold the solutions
     assert "01_tag_table/01_tag_table_v1.4.worked.pdf" in holders
+
+
+def test_site_holds_no_speaker_notes(site):
+    assert [name for name, text in _every_text(site) if NOTES_TEXT in text] == []
+
+
+def test_student_deck_keeps_the_exercise_and_says_which_edition_it_is(site):
+    deck = (site / "01_tag_table" / "01_tag_table_v1.4.student-slides.html").read_text("utf-8")
+    assert "MARK_EXERCISE" in deck and "student edition, no solutions" in deck
+    # and the lecturer's deck, built beside it, does hold what the student's leaves out
+    built = site.parent / "01_tag_table" / "01_tag_table_v1.4.slides.html"
+    lecturer = html.unescape(built.read_text(encoding="utf-8"))
+    assert NOTES_TEXT in lecturer and "MARK_SOLUTION" in lecturer
 
 
 def test_course_zip_holds_the_current_version_of_every_lesson(site):
@@ -98,7 +113,7 @@ def test_course_zip_holds_the_current_version_of_every_lesson(site):
     expected = {
         f"{top}/{stem.split('_v')[0]}/{stem}.{suffix}"
         for stem in ("01_tag_table_v1.4", "02_second_v2.0")
-        for suffix in ("slides.html", "worked.pdf", "student.pdf", "ipynb")
+        for suffix in STUDENT_FILES
     }
     assert names == expected
 
