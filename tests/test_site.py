@@ -24,7 +24,6 @@ import yaml
 from scripts.bump import bump_text
 from scripts.config import CourseConfig
 from scripts.lesson import LessonError, read_lesson
-from scripts.preview import CHROMIUM_ARGS
 from scripts.site import _published_lessons, notebook_links, write_site, zip_name
 
 from .conftest import FIXTURES, REPO, copy_course, has_chromium, run_build
@@ -212,14 +211,8 @@ def test_site_refuses_a_lesson_that_is_not_built(course_copy):
 
 
 @pytest.fixture(scope="module")
-def walked(site):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield _walk(browser, site)
-        finally:
-            browser.close()
+def walked(site, browser):
+    return _walk(browser, site)
 
 
 @needs_chromium
