@@ -20,13 +20,15 @@ from nbconvert.preprocessors import (
 )
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
+from . import checks
+
 EDITIONS = ("slides", "worked", "student", "notebook")
 
 # Which tagged cells each edition drops outright (the format's tag table).
 DROPPED = {
     "slides": {"handout-only"},
     "worked": {"notes", "slides-only"},
-    "student": {"notes", "slides-only"},
+    "student": {"notes", "slides-only", checks.TAG},  # paper cannot run a check
     "notebook": {"notes"},
 }
 DECK_OUTPUT_LINES = 24
@@ -42,6 +44,8 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     """One edition of the executed lesson, on a copy."""
     notebook = copy.deepcopy(executed)
     TagRemovePreprocessor(remove_cell_tags=DROPPED[edition]).preprocess(notebook, {})
+    if edition in ("slides", "worked"):
+        checks.show_passing(notebook)  # what the student's helper prints for this solution
     if edition == "slides":
         _mark_notes(notebook.cells)
         _hide_inputs(notebook.cells)
@@ -56,6 +60,7 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     elif edition == "notebook":
         notebook.cells = [_empty_if_solution(c) for c in notebook.cells]
         ClearOutputPreprocessor().preprocess(notebook, {})
+        checks.for_students(notebook)  # check cells print one line per check, via a helper
     return notebook
 
 
