@@ -33,7 +33,13 @@ from .slides import cut_slides, render_deck, slide_count
 Progress = Callable[[str, str], None]
 
 
-ARTIFACTS = ("worked", "student", "deck")  # rendered from one execution; longest first
+# Rendered from one execution; longest first. The student deck leaves out the solutions and
+# speaker notes: it is the deck the published site offers (scripts/site.py).
+ARTIFACTS = ("worked", "student", "deck", "student-deck")
+DECKS = {  # artifact: (edition, file suffix, what its title slide says it is)
+    "deck": ("slides", "slides.html", ""),
+    "student-deck": ("student-slides", "student-slides.html", "student edition, no solutions"),
+}
 # The kernel every Jupyter, JupyterLab, VS Code and Colab install has: students open the
 # notebook with it, whatever kernel the author's header names.
 STUDENT_KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -102,8 +108,8 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
 def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
     """Write one artifact ("deck", "worked" or "student") into the lesson's staging folder."""
     info = prepared.lesson.info
-    if artifact == "deck":
-        return _timed(progress, info.name, "deck", lambda: _write_deck(prepared))
+    if artifact in DECKS:
+        return _timed(progress, info.name, artifact, lambda: _write_deck(prepared, artifact))
     _timed(progress, info.name, f"{artifact} pdf", lambda: _write_handout(prepared, artifact))
     return Rendered()
 
@@ -200,13 +206,16 @@ def _prove_checks(lesson: Lesson, cache_dir: Path, progress: Progress) -> None:
     progress(lesson.info.name, f"checks {time.perf_counter() - started:.1f}s{cached}")
 
 
-def _write_deck(prepared: Prepared) -> Rendered:
+def _write_deck(prepared: Prepared, artifact: str) -> Rendered:
     info = prepared.lesson.info
-    deck = cut_slides(make_edition(prepared.rendered, "slides"), info, prepared.config)
+    edition, suffix, label = DECKS[artifact]
+    deck = cut_slides(make_edition(prepared.rendered, edition), info, prepared.config, label)
     deck, too_tall = fit_slides(deck, prepared.lesson)  # overflowing → continuation slides
     stable_ids(deck)
     page = render_deck(deck, info, prepared.config)
-    _write(prepared.staging, f"{info.stem}.slides.html", page)
+    _write(prepared.staging, f"{info.stem}.{suffix}", page)
+    if artifact != "deck":  # the summary counts the lecturer's slides and reports each cut once
+        return Rendered()
     return Rendered(slides=slide_count(deck), warnings=too_tall)
 
 

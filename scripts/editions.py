@@ -22,11 +22,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from . import checks
 
-EDITIONS = ("slides", "worked", "student", "notebook")
+EDITIONS = ("slides", "student-slides", "worked", "student", "notebook")
 
 # Which tagged cells each edition drops outright (the format's tag table).
 DROPPED = {
     "slides": {"handout-only"},
+    # The deck a student may have (the published site): no solutions and no speaker notes,
+    # which are the lecturer's. The exercise slides stay; the answer goes in the notebook.
+    "student-slides": {"handout-only", "notes", "solution", checks.TAG},
     "worked": {"notes", "slides-only"},
     "student": {"notes", "slides-only", checks.TAG},  # paper cannot run a check
     "notebook": {"notes"},
@@ -46,7 +49,7 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     TagRemovePreprocessor(remove_cell_tags=DROPPED[edition]).preprocess(notebook, {})
     if edition in ("slides", "worked"):
         checks.show_passing(notebook)  # what the student's helper prints for this solution
-    if edition == "slides":
+    if edition in ("slides", "student-slides"):
         _mark_notes(notebook.cells)
         _hide_inputs(notebook.cells)
         limit_outputs(notebook, DECK_OUTPUT_LINES)
