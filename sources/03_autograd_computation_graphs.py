@@ -702,7 +702,7 @@ assert [lbl for lbl, _ in ex_nodes.values()][:3] == ["SubBackward0", "ExpBackwar
 assert u.grad.item() == 2.0 and v.grad.item() == -1.0
 draw(ex_nodes, ex_edges, "Backward graph of y = exp(u*v) - v")
 
-# %% tags=["check", "hide-input"]
+# %% tags=["check", "hide-input", "handout-only"]
 assert predicted_nodes == [name for name, _ in walk(y.grad_fn, {"u": u, "v": v})[0].values()][:3], (
     "predicted_nodes: the three operation nodes from y.grad_fn down, named as walk names them"
 )
