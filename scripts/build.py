@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import archive
+from . import archive, checks
 from .alttext import with_alt_text
 from .config import CourseConfig
 from .editions import make_edition, stable_ids
@@ -98,6 +98,7 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
     notebook, ran = execute_cached(lesson, root / "build" / ".cache")  # or reuse the cache
     cached = "" if ran else " (cached)"
     progress(info.name, f"execute {time.perf_counter() - started:.1f}s{cached}")
+    _prove_checks(lesson, root / "build" / ".cache", progress)  # each says "not yet" unanswered
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
     rendered = with_alt_text(rendered)  # each figure carries its cell's authored alt text
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
@@ -178,6 +179,31 @@ def strip_unsafe_prose(lesson: Lesson) -> list[str]:
             )
         cell.source = cleaned
     return warnings
+
+
+def _prove_checks(lesson: Lesson, cache_dir: Path, progress: Progress) -> None:
+    """Run the student notebook, answers blank, and fail on a check that passes there.
+
+    One extra kernel per lesson with checks, cached like the lesson's own run.
+    """
+    if not checks.has_checks(lesson.notebook):
+        return
+    for index, cell in enumerate(lesson.notebook.cells):
+        problem = checks.check_problem(cell.source) if checks.is_check(cell) else None
+        if problem:  # the proof reads each assert: refuse anything else before running
+            offset, what, fix = problem
+            first, _ = lesson.cell_lines[index]
+            raise LessonError(lesson.info.path, first + 1 + offset, what, fix)
+    started = time.perf_counter()
+    stub = checks.stub_notebook(make_edition(lesson.notebook, "notebook"))
+    try:
+        ran_stub, ran = execute_cached(lesson, cache_dir, stub, variant=checks.STUDENT_RUN)
+    except LessonError as error:
+        where = "in the student notebook, answers blank"
+        raise LessonError(error.path, error.line, f"{where}: {error.problem}", error.fix) from None
+    checks.prove_checks(lesson, ran_stub)
+    cached = "" if ran else " (cached)"
+    progress(lesson.info.name, f"checks {time.perf_counter() - started:.1f}s{cached}")
 
 
 def _write_deck(prepared: Prepared, artifact: str) -> Rendered:
