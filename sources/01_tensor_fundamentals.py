@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Fundamentals"
-#     version: "1.1"
+#     version: "1.2"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself: run its check cell in the notebook for a hint per check"
 #     summary:
 #       - "Creating tensors from Python and NumPy, and when memory is shared"
 #       - "Shapes and indexing: reshape, view, ..., cat/stack, squeeze/unsqueeze, broadcasting"

@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "A Minimal Learning Problem"
-#     version: "1.3"
+#     version: "1.4"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself; the gradient-norm exercise gets a cell of its own to start from"
 #     summary:
 #       - "A two-parameter model: logits = w * x + b on a seeded 1-D data set"
 #       - "Binary cross-entropy with logits, by hand and numerically stable"

@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Autograd and Computation Graphs"
-#     version: "1.1"
+#     version: "1.2"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself: run its check cell in the notebook for a hint per check"
 #     summary:
 #       - "The DAG behind autograd: forward builds it, backward walks it"
 #       - "grad_fn, next_functions, leaf and intermediate tensors, retain_grad"

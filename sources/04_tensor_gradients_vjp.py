@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Gradients and Vector-Jacobian Products"
-#     version: "1.1"
+#     version: "1.2"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself; a second exercise: a vector-Jacobian product for a matrix input against the full Jacobian"
 #     summary:
 #       - "Scalar losses vs tensor-valued outputs"
 #       - "Why full Jacobians are rarely built: size and number of passes"
