@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import archive
+from . import archive, checks
 from .alttext import with_alt_text
 from .config import CourseConfig
 from .editions import make_edition, stable_ids
@@ -33,7 +33,13 @@ from .slides import cut_slides, render_deck, slide_count
 Progress = Callable[[str, str], None]
 
 
-ARTIFACTS = ("worked", "student", "deck")  # rendered from one execution; longest first
+# Rendered from one execution; longest first. The student deck leaves out the solutions and
+# speaker notes: it is the deck the published site offers (scripts/site.py).
+ARTIFACTS = ("worked", "student", "deck", "student-deck")
+DECKS = {  # artifact: (edition, file suffix, what its title slide says it is)
+    "deck": ("slides", "slides.html", ""),
+    "student-deck": ("student-slides", "student-slides.html", "student edition, no solutions"),
+}
 # The kernel every Jupyter, JupyterLab, VS Code and Colab install has: students open the
 # notebook with it, whatever kernel the author's header names.
 STUDENT_KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -92,6 +98,7 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
     notebook, ran = execute_cached(lesson, root / "build" / ".cache")  # or reuse the cache
     cached = "" if ran else " (cached)"
     progress(info.name, f"execute {time.perf_counter() - started:.1f}s{cached}")
+    _prove_checks(lesson, root / "build" / ".cache", progress)  # each says "not yet" unanswered
     rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
     rendered = with_alt_text(rendered)  # each figure carries its cell's authored alt text
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
@@ -101,8 +108,8 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
 def render(prepared: Prepared, artifact: str, progress: Progress) -> Rendered:
     """Write one artifact ("deck", "worked" or "student") into the lesson's staging folder."""
     info = prepared.lesson.info
-    if artifact == "deck":
-        return _timed(progress, info.name, "deck", lambda: _write_deck(prepared))
+    if artifact in DECKS:
+        return _timed(progress, info.name, artifact, lambda: _write_deck(prepared, artifact))
     _timed(progress, info.name, f"{artifact} pdf", lambda: _write_handout(prepared, artifact))
     return Rendered()
 
@@ -174,13 +181,41 @@ def strip_unsafe_prose(lesson: Lesson) -> list[str]:
     return warnings
 
 
-def _write_deck(prepared: Prepared) -> Rendered:
+def _prove_checks(lesson: Lesson, cache_dir: Path, progress: Progress) -> None:
+    """Run the student notebook, answers blank, and fail on a check that passes there.
+
+    One extra kernel per lesson with checks, cached like the lesson's own run.
+    """
+    if not checks.has_checks(lesson.notebook):
+        return
+    for index, cell in enumerate(lesson.notebook.cells):
+        problem = checks.check_problem(cell.source) if checks.is_check(cell) else None
+        if problem:  # the proof reads each assert: refuse anything else before running
+            offset, what, fix = problem
+            first, _ = lesson.cell_lines[index]
+            raise LessonError(lesson.info.path, first + 1 + offset, what, fix)
+    started = time.perf_counter()
+    stub = checks.stub_notebook(make_edition(lesson.notebook, "notebook"))
+    try:
+        ran_stub, ran = execute_cached(lesson, cache_dir, stub, variant=checks.STUDENT_RUN)
+    except LessonError as error:
+        where = "in the student notebook, answers blank"
+        raise LessonError(error.path, error.line, f"{where}: {error.problem}", error.fix) from None
+    checks.prove_checks(lesson, ran_stub)
+    cached = "" if ran else " (cached)"
+    progress(lesson.info.name, f"checks {time.perf_counter() - started:.1f}s{cached}")
+
+
+def _write_deck(prepared: Prepared, artifact: str) -> Rendered:
     info = prepared.lesson.info
-    deck = cut_slides(make_edition(prepared.rendered, "slides"), info, prepared.config)
+    edition, suffix, label = DECKS[artifact]
+    deck = cut_slides(make_edition(prepared.rendered, edition), info, prepared.config, label)
     deck, too_tall = fit_slides(deck, prepared.lesson)  # overflowing → continuation slides
     stable_ids(deck)
     page = render_deck(deck, info, prepared.config)
-    _write(prepared.staging, f"{info.stem}.slides.html", page)
+    _write(prepared.staging, f"{info.stem}.{suffix}", page)
+    if artifact != "deck":  # the summary counts the lecturer's slides and reports each cut once
+        return Rendered()
     return Rendered(slides=slide_count(deck), warnings=too_tall)
 
 

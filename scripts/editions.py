@@ -20,13 +20,18 @@ from nbconvert.preprocessors import (
 )
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-EDITIONS = ("slides", "worked", "student", "notebook")
+from . import checks
+
+EDITIONS = ("slides", "student-slides", "worked", "student", "notebook")
 
 # Which tagged cells each edition drops outright (the format's tag table).
 DROPPED = {
     "slides": {"handout-only"},
+    # The deck a student may have (the published site): no solutions and no speaker notes,
+    # which are the lecturer's. The exercise slides stay; the answer goes in the notebook.
+    "student-slides": {"handout-only", "notes", "solution", checks.TAG},
     "worked": {"notes", "slides-only"},
-    "student": {"notes", "slides-only"},
+    "student": {"notes", "slides-only", checks.TAG},  # paper cannot run a check
     "notebook": {"notes"},
 }
 DECK_OUTPUT_LINES = 24
@@ -43,7 +48,9 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     """One edition of the executed lesson, on a copy."""
     notebook = copy.deepcopy(executed)
     TagRemovePreprocessor(remove_cell_tags=DROPPED[edition]).preprocess(notebook, {})
-    if edition == "slides":
+    if edition in ("slides", "worked"):
+        checks.show_passing(notebook)  # what the student's helper prints for this solution
+    if edition in ("slides", "student-slides"):
         _mark_notes(notebook.cells)
         _hide_inputs(notebook.cells)
         limit_outputs(notebook, DECK_OUTPUT_LINES)
@@ -57,6 +64,7 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     elif edition == "notebook":
         notebook.cells = [_empty_if_solution(c) for c in notebook.cells]
         ClearOutputPreprocessor().preprocess(notebook, {})
+        checks.for_students(notebook)  # check cells print one line per check, via a helper
     return notebook
 
 

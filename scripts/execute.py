@@ -78,23 +78,38 @@ def cache_key(notebook: nbformat.NotebookNode) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
-def execute_cached(lesson: Lesson, cache_dir: Path) -> tuple[nbformat.NotebookNode, bool]:
-    """The executed notebook, from the cache when its key matches; True when it was executed."""
-    key = cache_key(lesson.notebook)
-    cache_file = cache_dir / f"{lesson.info.name}.ipynb"
+def execute_cached(
+    lesson: Lesson,
+    cache_dir: Path,
+    notebook: nbformat.NotebookNode | None = None,
+    variant: str = "",
+) -> tuple[nbformat.NotebookNode, bool]:
+    """The executed notebook, from the cache when its key matches; True when it was executed.
+
+    By default the lesson as written, where any error fails the build. A `variant` (the
+    student notebook with its answers blank, scripts/checks.py) runs `notebook` instead, with
+    errors allowed and recorded as outputs, and is cached beside it under its own name.
+    """
+    notebook = lesson.notebook if notebook is None else notebook
+    key = cache_key(notebook)
+    suffix = f".{variant}" if variant else ""
+    cache_file = cache_dir / f"{lesson.info.name}{suffix}.ipynb"
     cached = _read_cache(cache_file, key)
     if cached is not None:
-        return _with_cached_outputs(lesson.notebook, cached), False
-    executed = execute(lesson)
+        return _with_cached_outputs(notebook, cached), False
+    executed = execute(lesson, notebook, allow_errors=bool(variant))
     stored = copy.deepcopy(executed)
     stored.metadata["build_cache"] = {"key": key}
     write_atomic(cache_file, nbformat.writes(stored))
     return executed, True
 
 
-def execute(lesson: Lesson) -> nbformat.NotebookNode:
+def execute(
+    lesson: Lesson, notebook: nbformat.NotebookNode | None = None, allow_errors: bool = False
+) -> nbformat.NotebookNode:
     """Execute every cell in a fresh kernel in a temporary folder; LessonError on failure."""
-    notebook = copy.deepcopy(lesson.notebook)
+    source = lesson.notebook if notebook is None else notebook
+    notebook = copy.deepcopy(source)
     timeout = cell_timeout()
     with tempfile.TemporaryDirectory(prefix=f"{lesson.info.name}-") as workdir:
         course_root = lesson.info.path.resolve().parent.parent
@@ -105,6 +120,7 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
         client = NotebookClient(
             notebook,
             timeout=timeout,
+            allow_errors=allow_errors,
             record_timing=False,  # timestamps would make every build's outputs differ
             kernel_name=KERNEL_NAME,
             resources={"metadata": {"path": str(run_dir)}},
@@ -113,7 +129,7 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
         current = {"index": 0, "process": None}
 
         def on_cell_start(cell, cell_index):
-            current["index"] = cell_index
+            current["index"] = _source_index(lesson, source, cell_index)
             # Keep hold of the kernel process: after a timeout nbclient forgets it.
             current["process"] = current["process"] or getattr(km.provisioner, "process", None)
 
@@ -144,6 +160,21 @@ def execute(lesson: Lesson) -> nbformat.NotebookNode:
         finally:
             _shut_down(current["process"])  # nbclient leaves a kernel it did not start running
     return notebook
+
+
+def _source_index(lesson: Lesson, notebook, index: int) -> int:
+    """The lesson cell that cell `index` of `notebook` (a copy or an edition of it) comes from.
+
+    A cell the build added or replaced (an empty solution, the check helper) counts as the
+    lesson cell before it, so an error in it still names a line near it.
+    """
+    if notebook is lesson.notebook:
+        return index
+    positions = {cell.get("id"): i for i, cell in enumerate(lesson.notebook.cells)}
+    for cell in reversed(notebook.cells[: index + 1]):
+        if cell.get("id") in positions:
+            return positions[cell.get("id")]
+    return 0
 
 
 def _shut_down(process) -> None:

@@ -17,7 +17,10 @@ FILE_NAME = re.compile(r"^(?P<number>\d\d)_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)\.p
 VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)$")
 HEADER_KEYS = ("title", "version", "date", "summary")
 KNOWN_TAGS = frozenset(
-    {"exercise", "solution", "notes", "slides-only", "handout-only", "hide-input", "incremental"}
+    {
+        "exercise", "solution", "check", "notes", "slides-only", "handout-only", "hide-input",
+        "incremental",
+    }
 )
 CELL_MARKER = re.compile(r"^# %%")
 MAGIC_LINE = re.compile(r"^\s*[%!]")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import alttext
+from . import alttext, checks
 from .config import CourseConfig
 from .course import readme_table, replace_between_markers
 from .errors import CourseError
@@ -64,6 +64,7 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     cells = list(zip(notebook.cells, cell_lines, strict=True))
     magics = magic_lines(where, cells)
     findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
+    findings += exercises_without_check(where, cells) + malformed_checks(where, cells)
     findings += unsafe_prose(where, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
     findings += long_lines(where, path.read_text(encoding="utf-8"))
@@ -149,6 +150,45 @@ def _no_solution(where: str, line: int) -> Finding:
         'this exercise has no solution after it; add a `# %% tags=["solution"]` cell '
         "right after the exercise cells",
     )
+
+
+def exercises_without_check(where: str, cells: list) -> list[Finding]:
+    """An exercise with a solution needs a `check` cell right after that solution (notes aside)."""
+    findings, exercise, solved = [], None, False
+    for cell, (first, _) in cells:
+        tags = set(cell.metadata.get("tags", []))
+        if "notes" in tags or ("exercise" in tags and exercise and not solved):
+            continue  # speaker notes, or the next cell of the same exercise
+        if "solution" in tags:
+            solved = exercise is not None
+            continue
+        if exercise and solved and checks.TAG not in tags:
+            findings.append(_no_check(where, exercise))
+        exercise, solved = (first if "exercise" in tags else None), False
+    if exercise and solved:
+        findings.append(_no_check(where, exercise))
+    return findings
+
+
+def _no_check(where: str, line: int) -> Finding:
+    return Finding(
+        where,
+        line,
+        "this exercise has no check; add a `# %% tags=[\"check\"]` cell after its solution "
+        'with one `assert condition, "hint"` per check (see sources/README.md)',
+    )
+
+
+def malformed_checks(where: str, cells: list) -> list[Finding]:
+    """Check cells must be asserts with hints: the build reads each one as a check."""
+    findings = []
+    for cell, (first, _) in cells:
+        if cell.cell_type == "code" and checks.TAG in cell.metadata.get("tags", []):
+            problem = checks.check_problem(cell.source)
+            if problem:
+                offset, what, fix = problem
+                findings.append(Finding(where, first + 1 + offset, f"{what}; {fix}"))
+    return findings
 
 
 def unseeded_draws(where: str, text: str) -> list[Finding]:

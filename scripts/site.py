@@ -15,6 +15,7 @@ Every link is relative, so the site works from any web server and from file://.
 from __future__ import annotations
 
 import hashlib
+import html
 import importlib.metadata
 import os
 import re
@@ -41,6 +42,14 @@ SITE_BRANCH = "gh-pages"  # .github/workflows/pages.yml publishes build/site/ th
 # What a lesson may import (sources/README.md, "Code"): Binder installs these to run them.
 LESSON_PACKAGES = ("torch", "numpy", "matplotlib")
 ZIP_TIME = (2020, 1, 1, 0, 0, 0)  # fixed, so the same course gives the same zip
+LESSON_FOLDER = re.compile(r"^\d\d_[a-z0-9_]+$")  # legacy/NN_slug, as lessons are named
+# What a student may have: the student deck (no solutions, no speaker notes) and not the
+# lecturer's. A version archived before student decks existed is published without slides.
+STUDENT_ARTIFACTS = tuple(
+    ("student-slides.html", "Slides") if suffix == "student-slides.html" else (suffix, label)
+    for suffix, label in ARTIFACTS
+    if suffix != "slides.html"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,7 @@ class Version:
 
     def artifacts(self) -> list[tuple[str, str]]:
         """(file name, label) of the student-safe artifacts this version has, in course order."""
-        names = [(f"{self.stem}.{suffix}", label) for suffix, label in ARTIFACTS]
+        names = [(f"{self.stem}.{suffix}", label) for suffix, label in STUDENT_ARTIFACTS]
         return [(name, label) for name, label in names if (self.folder / name).is_file()]
 
 
@@ -83,30 +92,51 @@ class Links:
 def command_site(root: Path, config: CourseConfig) -> int:
     """Write build/site/ from the built lessons and legacy/, in one step."""
     lessons = _published_lessons(root)
+    retired = _retired_lessons(root, {versions[-1].name for versions in lessons})
     target = root / "build" / "site"
     with build_lock(root / "build", say=lambda line: print(line, flush=True)):
         staging = root / "build" / ".site.partial"
         shutil.rmtree(staging, ignore_errors=True)  # left by a site command that was killed
-        write_site(staging, lessons, config)
+        write_site(staging, lessons, config, retired)
         _replace_folder(staging, target)
-    versions = sum(len(v) for v in lessons)
-    print(f"build/site/: {len(lessons)} lessons, {versions} versions; open {target / 'index.html'}")
+    versions = sum(len(v) for v in lessons + retired)
+    also = f" (and {len(retired)} no longer taught)" if retired else ""
+    print(
+        f"build/site/: {len(lessons)} lessons{also}, {versions} versions; "
+        f"open {target / 'index.html'}"
+    )
     print("  or serve it: python -m http.server -d build/site (README, Publishing)")
     if config.repository and _github(config) is None:
         print("  no Colab or Binder links: `repository` is not a https://github.com/ URL")
     return 0
 
 
-def write_site(target: Path, lessons: list[list[Version]], config: CourseConfig) -> None:
-    """Every page, artifact and the zip of one site, into `target`."""
+def write_site(
+    target: Path,
+    lessons: list[list[Version]],
+    config: CourseConfig,
+    retired: list[list[Version]] | None = None,
+) -> None:
+    """Every page, artifact and the zip of one site, into `target`.
+
+    `retired` lessons (in legacy/ only) get their version pages but stay out of the zip.
+    """
+    retired = retired or []
     pages = _templates()
     context = {"config": config, "masthead": masthead(config), "zip_name": zip_name(config)}
-    for versions in lessons:
+    for versions in lessons + retired:
         _write_lesson(target, versions, pages.get_template("version.html.j2"), context)
     current = [versions[-1] for versions in lessons]
     index = pages.get_template("course.html.j2").render(
-        context, lessons=lessons, links={v.name: notebook_links(config, v) for v in current}
+        context,
+        lessons=lessons,
+        retired=retired,
+        links={v.name: notebook_links(config, v) for v in current},
+        canonical=published_url(config, ""),
     )
+    if config.base_url:
+        pages_list = ["", *(v.page for versions in lessons + retired for v in versions)]
+        write_atomic(target / "sitemap.xml", sitemap(config, pages_list))
     write_atomic(target / "index.html", index)
     write_atomic(target / "style.css", (TEMPLATES / "style.css").read_bytes())
     _write_zip(target / zip_name(config), current, zip_name(config).removesuffix(".zip"))
@@ -126,9 +156,33 @@ def _write_lesson(target: Path, versions: list[Version], template, context: dict
             previous=previous,
             diff=_diff(previous, version),
             links=notebook_links(context["config"], version),
+            canonical=published_url(context["config"], version.page),
         )
         write_atomic(target / version.page, page)
         previous = version
+
+
+def published_url(config: CourseConfig, page: str) -> str:
+    """Where a page of the site lives once published (`base_url`), or "" when that is not set.
+
+    Links inside the site stay relative (they work from file://); this absolute address is
+    only for search engines and shared links: each page's canonical link and the sitemap.
+    """
+    if not config.base_url:
+        return ""
+    return config.base_url.rstrip("/") + "/" + page
+
+
+def sitemap(config: CourseConfig, pages: list[str]) -> str:
+    """sitemap.xml (sitemaps.org) of the published pages, so a search engine finds each version."""
+    urls = "".join(
+        f"  <url><loc>{html.escape(published_url(config, page))}</loc></url>\n" for page in pages
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{urls}</urlset>\n"
+    )
 
 
 def notebook_links(config: CourseConfig, version: Version) -> Links | None:
@@ -187,6 +241,22 @@ def _published_lessons(root: Path) -> list[list[Version]]:
     if not published:
         raise CourseError("sources/", "there are no lessons", "write one first: make new TITLE=...")
     return published
+
+
+def _retired_lessons(root: Path, taught: set[str]) -> list[list[Version]]:
+    """Lessons with versions in legacy/ but no source any more, oldest version first.
+
+    A lesson dropped from the course stays published: students of an earlier term may still
+    follow links to it, and legacy/ is the record of what was taught.
+    """
+    legacy = root / "legacy"
+    names = sorted(p.name for p in legacy.iterdir() if p.is_dir()) if legacy.is_dir() else []
+    retired = []
+    for name in names:
+        versions = archive.archived_versions(root, name)
+        if name not in taught and LESSON_FOLDER.match(name) and versions:
+            retired.append([_archived(root, name, v) for v in versions])
+    return retired
 
 
 def _built_from(manifest: archive.Manifest, source: Path) -> bool:

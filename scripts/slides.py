@@ -60,9 +60,12 @@ MONO_UNICODES = (
 
 
 def cut_slides(
-    notebook: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig
+    notebook: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig, edition: str = ""
 ) -> nbformat.NotebookNode:
-    """Give every cell a slide type (author's choice wins) and open with a title slide."""
+    """Give every cell a slide type (author's choice wins) and open with a title slide.
+
+    `edition` names a deck other than the lecturer's on its title slide (e.g. the student's).
+    """
     deck = copy.deepcopy(notebook)
     cells, heading, previous = [], "", None
     for cell in _split_at_headings(deck.cells):
@@ -81,12 +84,15 @@ def cut_slides(
         cells.append(cell)
         if chosen not in ("notes", "skip"):
             previous = cell
-    deck.cells = [title_slide(info, config), *cells]
+    deck.cells = [title_slide(info, config, edition), *cells]
     return deck
 
 
-def title_slide(info: LessonInfo, config: CourseConfig) -> nbformat.NotebookNode:
+def title_slide(info: LessonInfo, config: CourseConfig, edition: str = "") -> nbformat.NotebookNode:
     """The opening slide: course, lesson number and title, version, date, author, topics."""
+    stamp = f"Version {html.escape(info.version)} · {html.escape(info.date)}"
+    if edition:
+        stamp += f" · {html.escape(edition)}"
     course = html.escape(config.title)
     if config.subtitle:
         course += f' <span class="subtitle">{html.escape(config.subtitle)}</span>'
@@ -96,7 +102,7 @@ def title_slide(info: LessonInfo, config: CourseConfig) -> nbformat.NotebookNode
         f'<div class="title-slide"><p class="course">{course}</p>'
         f'<p class="lesson-number">Lesson {html.escape(info.number)}</p>'
         f"<h1>{html.escape(info.title)}</h1>"
-        f'<p class="stamp">Version {html.escape(info.version)} · {html.escape(info.date)}</p>'
+        f'<p class="stamp">{stamp}</p>'
         f'{author}<ul class="topics">{topics}</ul></div>'
     )
     cell.metadata["slideshow"] = {"slide_type": "slide"}

@@ -34,6 +34,7 @@ class CellChange:
     cell_type: str  # prose | code | solution
     where: str
     segments: tuple[Segment, ...] = ()
+    retagged: str = ""  # "notes → handout-only": where the cell shows changed, not its text
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class _Cell:
     kind: str  # prose | code | solution
     source: str
     where: str
+    tags: tuple[str, ...] = ()  # decide where the cell shows: a change matters to students
 
 
 def diff_sources(old_text: str, new_text: str) -> SourceDiff:
@@ -69,7 +71,8 @@ def _read(text: str) -> tuple[dict, list[_Cell]]:
     for cell in notebook.cells:
         found = HEADING.findall(cell.source) if cell.cell_type == "markdown" else []
         where = found[0].strip() if found else where
-        cells.append(_Cell(_kind(cell), cell.source.strip("\n"), where))
+        tags = tuple(sorted(set(cell.metadata.get("tags", [])) - {"solution"}))
+        cells.append(_Cell(_kind(cell), cell.source.strip("\n"), where, tags))
     return dict(notebook.metadata.get("lesson") or {}), cells
 
 
@@ -91,7 +94,7 @@ def _header_changes(old: dict, new: dict) -> list[str]:
 
 def _cell_changes(old: list[_Cell], new: list[_Cell]):
     """Match cells by kind and text; pair up the cells of a replaced block in order."""
-    keys = [(c.kind, c.source) for c in old], [(c.kind, c.source) for c in new]
+    keys = [(c.kind, c.source, c.tags) for c in old], [(c.kind, c.source, c.tags) for c in new]
     matcher = difflib.SequenceMatcher(None, *keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -110,12 +113,22 @@ def _compare(old: _Cell | None, new: _Cell | None):
         return
     cell = new or old
     status = "added" if old is None else "removed" if new is None else "changed"
+    retagged = _retagged(old, new) if status == "changed" else ""
     if cell.kind == "solution":
-        yield CellChange(status, "solution", cell.where)  # never its content
+        yield CellChange(status, "solution", cell.where, retagged=retagged)  # never its content
         return
-    compare = _prose_segments if cell.kind == "prose" else _code_segments
-    segments = compare(old.source if old else "", new.source if new else "")
-    yield CellChange(status, cell.kind, cell.where, tuple(segments))
+    segments = ()
+    if old is None or new is None or old.source != new.source:  # not only its tags changed
+        compare = _prose_segments if cell.kind == "prose" else _code_segments
+        segments = tuple(compare(old.source if old else "", new.source if new else ""))
+    yield CellChange(status, cell.kind, cell.where, segments, retagged)
+
+
+def _retagged(old: _Cell, new: _Cell) -> str:
+    """ "notes → handout-only" when the tags changed, else ""."""
+    if old.tags == new.tags:
+        return ""
+    return f"{', '.join(old.tags) or 'no tags'} → {', '.join(new.tags) or 'no tags'}"
 
 
 def _prose_segments(old: str, new: str) -> list[Segment]:

@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Fundamentals"
-#     version: "1.1"
+#     version: "1.2"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself: run its check cell in the notebook for a hint per check"
 #     summary:
 #       - "Creating tensors from Python and NumPy, and when memory is shared"
 #       - "Shapes and indexing: reshape, view, ..., cat/stack, squeeze/unsqueeze, broadcasting"
@@ -611,6 +612,15 @@ torch.testing.assert_close(z.std(dim=0), torch.ones(3))
 with_keepdim = (data - data.mean(dim=0, keepdim=True)) / data.std(dim=0, keepdim=True)
 torch.testing.assert_close(z, with_keepdim)
 
+# %% tags=["check", "hide-input"]
+assert z.shape == data.shape, f"z should have the shape of data, (5, 3); yours is {tuple(z.shape)}"
+assert torch.allclose(z.mean(dim=0), torch.zeros(3), atol=1e-5), (
+    f"each column of z should have mean 0; yours: {z.mean(dim=0)}"
+)
+assert torch.allclose(z.std(dim=0), torch.ones(3), atol=1e-5), (
+    f"each column of z should have standard deviation 1; yours: {z.std(dim=0)}"
+)
+
 # %% [markdown]
 # ## In-place operations end in `_`
 #
@@ -911,6 +921,23 @@ zero_rate = (out_a == 0).float().mean().item()
 print(f"zero rate {zero_rate:.3f}   mean {out_a.mean():.3f}")
 assert torch.equal(out_a, out_b) and abs(zero_rate - p_drop) < 0.01
 assert abs(out_a.mean() - 1.0) < 0.02 and bool((activations == 1).all())
+
+# %% tags=["check", "hide-input"]
+assert torch.equal(dropout(torch.ones(50, 50), 0.3, 3), dropout(torch.ones(50, 50), 0.3, 3)), (
+    "the same seed should give the same mask: use a torch.Generator seeded with `seed`"
+)
+assert not torch.equal(dropout(torch.ones(50, 50), 0.3, 3), dropout(torch.ones(50, 50), 0.3, 4)), (
+    "different seeds should give different masks"
+)
+assert abs((dropout(torch.ones(1_000, 100), p_drop, 5) == 0).float().mean() - p_drop) < 0.01, (
+    "about a fraction p of the entries should be zero"
+)
+assert abs(dropout(torch.ones(1_000, 100), p_drop, 6).mean() - 1) < 0.02, (
+    "the mean should stay near 1: scale the survivors by 1 / (1 - p)"
+)
+assert dropout(activations, p_drop, 7) is not activations and bool((activations == 1).all()), (
+    "dropout must return a new tensor and leave x as it was (no in-place `*=`)"
+)
 
 # %% [markdown]
 # ## Summary

@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "A Minimal Learning Problem"
-#     version: "1.3"
+#     version: "1.4"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself; the gradient-norm exercise gets a cell of its own to start from"
 #     summary:
 #       - "A two-parameter model: logits = w * x + b on a seeded 1-D data set"
 #       - "Binary cross-entropy with logits, by hand and numerically stable"
@@ -513,8 +514,8 @@ print("all learning-rate claims hold")
 #
 # Call a learning rate *stable* if the loss never rises by more than $10^{-6}$ from one
 # step to the next in 100 steps of `train` (a tolerance, because float32 rounding alone can
-# move a converged loss up by about $3 \cdot 10^{-8}$). Report the largest stable candidate,
-# then compare its final loss with that of `lr = 1`.
+# move a converged loss up by about $3 \cdot 10^{-8}$). Store the largest stable candidate in
+# `best_lr`, then compare its final loss with that of `lr = 1`.
 
 # %% tags=["exercise"]
 candidates = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0]
@@ -540,16 +541,31 @@ assert device.type != "cpu" or 0 < rises[10.0] < 1e-7  # one float32 rounding st
 # rounding. 20 ends lower than 1; 50 overshoots and bounces. In practice pick a rate a bit
 # *below* the edge of stability: the edge moves as the model and data change.
 
+# %% tags=["check", "hide-input"]
+assert best_lr in candidates, f"best_lr should be one of the candidates, not {best_lr}"
+assert torch.tensor(train(best_lr, 100)[0], dtype=torch.float64).diff().max() <= 1e-6, (
+    f"lr = {best_lr} is not stable: its loss rises by more than 1e-6 at some step"
+)
+assert all(
+    torch.tensor(train(lr, 100)[0], dtype=torch.float64).diff().max() > 1e-6
+    for lr in candidates
+    if lr > best_lr
+), f"a candidate larger than {best_lr} is stable too: look for the largest one"
+
 # %% [markdown] tags=["exercise"]
 # ## Exercise: stop on a small gradient
 #
 # A different stopping criterion: stop when the gradient is nearly zero,
 # $\sqrt{(\partial L/\partial w)^2 + (\partial L/\partial b)^2} < 10^{-3}$.
-# Write this loop for `lr = 1` (max 1000 steps) and report the steps and the final loss.
+# Write this loop for `lr = 1` (max 1000 steps), training `w_g` and `b_g` below, and report
+# the steps and the final loss.
 
-# %% tags=["solution"]
+# %% tags=["exercise"]
 w_g = torch.zeros((), device=device, requires_grad=True)
 b_g = torch.zeros((), device=device, requires_grad=True)
+# Your loop here: count the steps in `step`, keep the last gradient norm in `grad_norm`.
+
+# %% tags=["solution"]
 step, grad_norm = 0, float("inf")
 while grad_norm >= 1e-3 and step < 1000:
     step += 1
@@ -566,6 +582,13 @@ assert grad_norm < 1e-3 and step < 1000
 # %% [markdown] tags=["solution"]
 # The gradient test asks "are we at a flat point?" rather than "did we stop improving?".
 # It does not fire on a single bad step, but its threshold depends on the scale of the loss.
+
+# %% tags=["check", "hide-input"]
+assert grad_norm < 1e-3, f"train until the gradient norm is below 1e-3 (yours: {grad_norm:.2e})"
+assert 0 < step < 1000, f"`step` should count the steps taken, at most 1000 (yours: {step})"
+assert torch.stack(
+    torch.autograd.grad(F.binary_cross_entropy_with_logits(w_g * x + b_g, y), (w_g, b_g))
+).norm() < 1e-3, "w_g and b_g themselves should be trained: their gradient is not small yet"
 
 # %% [markdown]
 # ## Summary

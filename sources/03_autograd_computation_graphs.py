@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Autograd and Computation Graphs"
-#     version: "1.1"
+#     version: "1.2"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself: run its check cell in the notebook for a hint per check"
 #     summary:
 #       - "The DAG behind autograd: forward builds it, backward walks it"
 #       - "grad_fn, next_functions, leaf and intermediate tensors, retain_grad"
@@ -676,7 +677,9 @@ torch.testing.assert_close(w.grad, torch.full((2,), 3.0, device=device))
 # For $y = e^{uv} - v$ at $u = 0$, $v = 2$, **before running anything**:
 # (1) list the nodes from `y.grad_fn` down to the leaves, with their depths;
 # (2) predict $\partial y / \partial u$ and $\partial y / \partial v$.
-# Then check with `walk`, `draw` and `backward`.
+# Write them down as `predicted_nodes` (the three operation nodes' names, from `y.grad_fn`
+# down) and `predicted_grads` (the pair of numbers), then check with `walk`, `draw` and
+# `backward`.
 
 # %% tags=["exercise"]
 u = torch.tensor(0.0, device=device, requires_grad=True)
@@ -689,6 +692,8 @@ y = torch.exp(u * v) - v
 # $\partial y/\partial v = u e^{uv} - 1 = -1$.
 
 # %% tags=["solution"] alt="Backward graph of y = exp(u*v) - v, drawn top to bottom by depth. SubBackward0 at depth 0 points to ExpBackward0 at depth 1 and directly to the leaf AccumulateGrad (v) at depth 3. ExpBackward0 points to MulBackward0 at depth 2, which points to the leaves AccumulateGrad (u) and AccumulateGrad (v), so v receives gradient along two paths."
+predicted_nodes = ["SubBackward0", "ExpBackward0", "MulBackward0"]
+predicted_grads = (2.0, -1.0)  # v e^(uv) and u e^(uv) - 1 at u = 0, v = 2
 ex_nodes, ex_edges = walk(y.grad_fn, {"u": u, "v": v})
 for label, depth in ex_nodes.values():
     print(f"depth {depth}: {label}")
@@ -697,6 +702,17 @@ print("du =", u.grad.item(), " dv =", v.grad.item())
 assert [lbl for lbl, _ in ex_nodes.values()][:3] == ["SubBackward0", "ExpBackward0", "MulBackward0"]
 assert u.grad.item() == 2.0 and v.grad.item() == -1.0
 draw(ex_nodes, ex_edges, "Backward graph of y = exp(u*v) - v")
+
+# %% tags=["check", "hide-input", "handout-only"]
+assert predicted_nodes == [name for name, _ in walk(y.grad_fn, {"u": u, "v": v})[0].values()][:3], (
+    "predicted_nodes: the three operation nodes from y.grad_fn down, named as walk names them"
+)
+assert all(
+    abs(guess - grad.item()) < 1e-6
+    for guess, grad in zip(
+        predicted_grads, torch.autograd.grad(torch.exp(u * v) - v, (u, v)), strict=True
+    )
+), "predicted_grads: your pair (dy/du, dy/dv) differs from what autograd finds"
 
 # %% [markdown] tags=["exercise"]
 # ## Exercise: a second (and third) derivative
@@ -723,6 +739,17 @@ print("g''  =", [round(val, 4) + 0.0 for val in g2.tolist()])
 print("g''' =", [round(val, 4) + 0.0 for val in g3.tolist()])
 torch.testing.assert_close(g2, (x + 2) * torch.exp(x))
 torch.testing.assert_close(g3, (x + 3) * torch.exp(x))
+
+# %% tags=["check", "hide-input"]
+assert torch.allclose(nth_derivative((x * torch.exp(x)).sum(), x, 2), (x + 2) * torch.exp(x)), (
+    "nth_derivative(g, x, 2) should equal (x + 2) e^x at each point"
+)
+assert torch.allclose(nth_derivative((x * torch.exp(x)).sum(), x, 3), (x + 3) * torch.exp(x)), (
+    "nth_derivative(g, x, 3) should equal (x + 3) e^x: keep create_graph=True at every step"
+)
+assert torch.allclose(nth_derivative((x**3).sum(), x, 1), 3 * x**2), (
+    "with n = 1 it should be the first derivative (3 x^2 for x^3)"
+)
 
 # %% [markdown]
 # ## Summary

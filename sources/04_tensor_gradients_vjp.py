@@ -7,8 +7,9 @@
 #   kernelspec: {name: python3, display_name: Python 3, language: python}
 #   lesson:
 #     title: "Tensor Gradients and Vector-Jacobian Products"
-#     version: "1.1"
+#     version: "1.2"
 #     date: "2026-11-28"
+#     changes: "Every exercise checks itself; a second exercise: a vector-Jacobian product for a matrix input against the full Jacobian"
 #     summary:
 #       - "Scalar losses vs tensor-valued outputs"
 #       - "Why full Jacobians are rarely built: size and number of passes"
@@ -365,6 +366,49 @@ assert J4.shape == (5, 4, 4, 5) and inp.grad.shape == inp.shape
 assert_close(inp.grad, torch.einsum("ij,ijkl->kl", v4, J4))
 assert_close(inp.grad, 2 * (inp.detach() + 1))  # d/dx (x + 1)^2, element by element
 
+# %% [markdown] tags=["exercise"]
+# ## Exercise: a vector-Jacobian product for a matrix input
+#
+# `layer(W) = tanh(W @ s_in)` maps a (3, 4) weight matrix to 3 outputs. For the weights
+# `c_out` on those outputs, compute $c^\top J$ with **one** backward pass and call it `vjp_W`.
+# Then build the full Jacobian `J_W` with `jacobian` (which shape does it have?) and check
+# that contracting it with `c_out` over the output dimension gives `vjp_W` again.
+
+# %% tags=["exercise"]
+Wm = (torch.arange(12.0).reshape(3, 4) / 10 - 0.5).to(device).requires_grad_()
+s_in = torch.tensor([1.0, -0.5, 0.25, 2.0], device=device)
+c_out = torch.tensor([1.0, -2.0, 0.5], device=device)
+
+
+def layer(weights):
+    return torch.tanh(weights @ s_in)
+
+
+# Your code here: vjp_W with one backward pass, then J_W with jacobian, and the comparison.
+
+# %% tags=["solution"]
+(vjp_W,) = torch.autograd.grad(layer(Wm), Wm, grad_outputs=c_out)  # one pass
+J_W = jacobian(layer, Wm.detach())
+print("vjp_W", tuple(vjp_W.shape), "| J_W", tuple(J_W.shape))
+assert vjp_W.shape == Wm.shape and J_W.shape == (3, 3, 4)  # out.shape + inp.shape
+assert_close(vjp_W, torch.einsum("i,ikl->kl", c_out, J_W))
+slope = c_out * (1 - layer(Wm).detach() ** 2)  # c_i tanh'(z_i), one per output
+assert_close(vjp_W, torch.outer(slope, s_in))  # row i of W only feeds output i
+
+# %% [markdown] tags=["solution"]
+# `J_W` has shape (3, 3, 4): one (3, 4) matrix per output, as many numbers as outputs times
+# weights. Output $i$ depends only on row $i$ of $W$, so most of `J_W` is zero, and the VJP is
+# an outer product: row $i$ is $c_i \tanh'(z_i)\, s$. One backward pass gives it without
+# building `J_W`.
+
+# %% tags=["check", "hide-input"]
+assert vjp_W.shape == Wm.shape, f"vjp_W should have W's shape (3, 4), not {tuple(vjp_W.shape)}"
+assert torch.allclose(vjp_W, torch.einsum("i,ikl->kl", c_out, jacobian(layer, Wm.detach()))), (
+    "vjp_W should equal c_out contracted with the full Jacobian over the output dimension"
+)
+assert J_W.shape == layer(Wm).shape + Wm.shape, "J_W's shape: the output's shape, then W's"
+assert torch.allclose(J_W, jacobian(layer, Wm.detach())), "J_W should be jacobian(layer, W)"
+
 # %% [markdown]
 # ## `retain_graph` is about the graph, not about $v$
 #
@@ -538,11 +582,12 @@ assert sweep[0, 2] != 0 and sweep[-1, 2] == 0 and sweep[0, 3] == 0 and sweep[-1,
 # $w_B = (0.1, 0.3, 0.6)$.
 #
 # 1. For each team, compute the sensitivity $w^\top J$ with **one** backward pass
-#    (use `torch.autograd.grad` with `grad_outputs`). Count the passes with a hook,
-#    as in the row-by-row slide.
+#    (use `torch.autograd.grad` with `grad_outputs`): `sens_A` and `sens_B`. Count the
+#    passes with a hook, as in the row-by-row slide.
 # 2. Check it against `w @ J` from `jacobian` and against the gradient of `(w * y).sum()`.
-# 3. Which knob (numbered 0 to 4, as in the code) is most influential for each team?
-#    Which knobs have opposite signs (turning them up helps one team, hurts the other)?
+# 3. Which knob (numbered 0 to 4, as in the code) is most influential for each team
+#    (`top_A`, `top_B`)? Which knobs have opposite signs (turning them up helps one team,
+#    hurts the other)? List them in order as `opposite`.
 
 # %% tags=["exercise"]
 rows_B = [[0.9, 0.0, -0.4, 0.3, 0.0], [0.0, 1.2, 0.5, 0.0, -0.3], [-0.2, 0.0, 0.0, 1.0, 0.6]]
@@ -589,6 +634,16 @@ assert_close(sens_A[1], sens_B[1])  # knob 1 only feeds the second score
 # Team A's objective is driven by knob 0, team B's by knob 3. Knobs 0, 2 and 4
 # pull the two teams in opposite directions, so any change to them is a trade-off.
 # Knob 1 helps both equally: it only feeds the second score, which both teams weigh 0.3.
+
+# %% tags=["check", "hide-input"]
+assert torch.allclose(sens_A, w_A @ jacobian(model, knobs.detach())), "sens_A should be w_A J"
+assert torch.allclose(sens_B, w_B @ jacobian(model, knobs.detach())), "sens_B should be w_B J"
+assert top_A == int(sens_A.abs().argmax()) and top_B == int(sens_B.abs().argmax()), (
+    "top_A and top_B: the knob with the largest |sensitivity| for each team"
+)
+assert opposite == [j for j in range(5) if sens_A[j] * sens_B[j] < 0], (
+    "opposite: the knobs, in order, where the two teams' sensitivities differ in sign"
+)
 
 # %% [markdown]
 # ## Summary

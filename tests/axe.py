@@ -76,12 +76,10 @@ def deck_violations(browser, deck: Path) -> list[dict]:
 def main(files: list[str]) -> None:
     from playwright.sync_api import sync_playwright
 
-    from scripts.preview import CHROMIUM_ARGS
+    from scripts.preview import CHROMIUM_ARGS, find_chromium
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         for name in files:
             path = Path(name).resolve()
             deck = path.name.endswith(".slides.html")

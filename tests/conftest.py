@@ -134,6 +134,19 @@ def has_chromium() -> str | None:
     return find_chromium()
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright, one per test module (tests that use it are
+    marked to skip, with the reason, where there is no Chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from scripts.preview import CHROMIUM_ARGS
+
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=has_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 # ---- bad lessons: a built course to guard, and lesson text to break it with ----
 
 HEADER = """\

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from scripts.lesson import read_lesson
-from scripts.preview import CHROMIUM_ARGS
 
 from . import axe
 from .conftest import REPO, has_chromium, run_build
@@ -56,15 +55,6 @@ def real_course(tmp_path_factory):
     built = run_build(root, "build", "--jobs", "2", timeout=900)
     assert built.returncode == 0, built.stdout + built.stderr
     return built
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # --- the tagged PDF, read back -----------------------------------------------------------

@@ -149,7 +149,14 @@ def test_fresh_clone_rebuilds_the_outgoing_version_from_git(course_copy):
     assert built.returncode == 0, built.stdout + built.stderr
     legacy = course_copy / "legacy" / LESSON / "v2.0"
     assert (legacy / f"{LESSON}_v2.0.py").read_bytes() == committed
-    assert sorted(p.suffix for p in legacy.iterdir()) == [".html", ".ipynb", ".pdf", ".pdf", ".py"]
+    assert sorted(p.suffix for p in legacy.iterdir()) == [
+        ".html",
+        ".html",
+        ".ipynb",
+        ".pdf",
+        ".pdf",
+        ".py",
+    ]
     assert (course_copy / "build" / LESSON / f"{LESSON}_v2.1.slides.html").is_file()
 
 

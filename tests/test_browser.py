@@ -15,7 +15,7 @@ import pytest
 
 from scripts.editions import tags
 from scripts.lesson import read_lesson
-from scripts.preview import CHROMIUM_ARGS, NEXT_FRAME, measure_slides, slide_problems
+from scripts.preview import NEXT_FRAME, measure_slides, slide_problems
 
 from .conftest import FIXTURES, has_chromium
 
@@ -32,15 +32,6 @@ LESSONS = sorted(p.stem for p in (FIXTURES / "course" / "sources").glob("[0-9][0
 OTHERS = sorted(p.stem for p in (FIXTURES / "others" / "sources").glob("[0-9][0-9]_*.py"))
 REAL = sorted(p.stem for p in (FIXTURES.parent.parent / "sources").glob("[0-9][0-9]_*.py"))
 PRESENTING = "04_presenting"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

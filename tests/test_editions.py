@@ -43,6 +43,8 @@ TAG_TABLE = [
     ("MARK_EXERCISE", True, True, True, True),
     ("MARK_SOLUTION", True, True, False, False),
     ("OUT_SOLUTION", True, True, False, False),
+    ("MARK_CHECK", True, True, False, True),  # paper cannot run a check
+    ("✓ isinstance(cubes, int)", True, True, False, False),  # what the check prints, solved
     ("MARK_SLIDES_ONLY", True, False, False, True),
     ("MARK_HANDOUT_ONLY", False, True, True, True),
     ("MARK_HIDE_INPUT", False, False, False, True),  # input hidden everywhere but the notebook

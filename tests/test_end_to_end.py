@@ -33,7 +33,8 @@ def test_real_lesson_builds_every_artifact(real_build):
     out = built.out(info.name)
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     assert names == sorted(
-        f"{info.stem}.{s}" for s in ("ipynb", "slides.html", "student.pdf", "worked.pdf")
+        f"{info.stem}.{s}"
+        for s in ("ipynb", "slides.html", "student-slides.html", "student.pdf", "worked.pdf")
     )
 
 

@@ -86,6 +86,19 @@ def test_exercise_without_a_solution_is_reported(tmp_path):
     ]
 
 
+def test_exercise_without_a_check_and_malformed_checks_are_reported(tmp_path):
+    path = LINT / "08_checks_fail.py"
+    findings = lint_lesson(path, tmp_path)
+    assert [f.line for f in findings] == [
+        line_of(path, "MARK_EXERCISE_WITHOUT_CHECK") - 1,
+        line_of(path, "MARK_NO_HINT"),
+        line_of(path, "MARK_NOT_AN_ASSERT"),
+    ]
+    assert "has no check" in findings[0].message and 'tags=["check"]' in findings[0].message
+    assert "no hint" in findings[1].message
+    assert "only `assert condition" in findings[2].message
+
+
 def write_cache(cache_dir: Path, lesson: Path, printed_lines: int, key: str | None = None):
     """A fake execution cache entry: every code cell printed `printed_lines` lines."""
     notebook, _ = read_cells(lesson)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .conftest import copy_course, run_build
 
-ARTIFACTS = ("*.slides.html", "*.worked.pdf", "*.student.pdf", "*.ipynb")
+ARTIFACTS = ("*.slides.html", "*.student-slides.html", "*.worked.pdf", "*.student.pdf", "*.ipynb")
 
 
 def artifact_hashes(build: Path) -> dict[str, str]:
@@ -29,6 +29,6 @@ def test_rebuild_elsewhere_with_other_hash_seed_time_zone_and_jobs_is_byte_ident
     again = run_build(root, "build", "--jobs", "1", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     first, second = artifact_hashes(tiny_course.root / "build"), artifact_hashes(root / "build")
-    assert len(first) == 1 + 4 * 3  # the course page and four artifacts for each of 3 lessons
+    assert len(first) == 1 + 5 * 3  # the course page and five artifacts for each of 3 lessons
     differing = sorted(name for name in first if first[name] != second.get(name))
     assert differing == [] and first.keys() == second.keys()

@@ -11,6 +11,7 @@ import html
 import io
 import re
 import shlex
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -23,7 +24,6 @@ import yaml
 from scripts.bump import bump_text
 from scripts.config import CourseConfig
 from scripts.lesson import LessonError, read_lesson
-from scripts.preview import CHROMIUM_ARGS
 from scripts.site import _published_lessons, notebook_links, write_site, zip_name
 
 from .conftest import FIXTURES, REPO, copy_course, has_chromium, run_build
@@ -38,6 +38,9 @@ CHANGED_LINE = "values = [1, 2, 3, 4]  # MARK_CHANGED_LINE"
 NOTE = 'Cubes became "fourth powers": see the exercise'
 # Text only the solution cells hold: their code, and what they print.
 SOLUTION_TEXT = ("MARK_SOLUTION", "OUT_SOLUTION", "v**3", "v**4")
+RETIRED = "09_retired"  # a lesson only legacy/ holds: dropped from the course, still published
+NOTES_TEXT = "MARK_NOTES"  # a speaker note of the fixture: the lecturer's, not the students'
+STUDENT_FILES = ("student-slides.html", "worked.pdf", "student.pdf", "ipynb")
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +59,20 @@ def site(tmp_path_factory) -> Path:
     source.write_text(text.replace("sum(v**3", "sum(v**4"), encoding="utf-8")
     _git(root, "commit", "-qam", "v1.4")
     assert run_build(root, "build").returncode == 0
+    _retire(root, "01_tag_table/v1.3", RETIRED)  # a lesson dropped from the course
     published = run_build(root, "site")
     assert published.returncode == 0, published.stdout + published.stderr
     return root / "build" / "site"
+
+
+def _retire(root: Path, archived: str, name: str) -> None:
+    """legacy/<name>/v1.0 from an archived version, with no source left in sources/."""
+    source = root / "legacy" / archived
+    target = root / "legacy" / name / "v1.0"
+    target.mkdir(parents=True)
+    old_stem = f"{source.parent.name}_{source.name}"
+    for path in source.iterdir():
+        shutil.copy2(path, target / path.name.replace(old_stem, f"{name}_v1.0"))
 
 
 def _git(root: Path, *args: str) -> None:
@@ -71,10 +85,16 @@ def _git(root: Path, *args: str) -> None:
 
 def test_site_has_a_page_and_the_artifacts_of_every_version(site):
     versions = {p.relative_to(site).as_posix() for p in site.glob("*/v*.html")}
-    assert versions == {"01_tag_table/v1.3.html", "01_tag_table/v1.4.html", "02_second/v2.0.html"}
+    assert versions == {
+        "01_tag_table/v1.3.html",
+        "01_tag_table/v1.4.html",
+        "02_second/v2.0.html",
+        f"{RETIRED}/v1.0.html",
+    }
     for stem in ("01_tag_table/01_tag_table_v1.3", "01_tag_table/01_tag_table_v1.4"):
-        for suffix in ("slides.html", "worked.pdf", "student.pdf", "ipynb"):
+        for suffix in STUDENT_FILES:
             assert (site / f"{stem}.{suffix}").is_file(), f"{stem}.{suffix}"
+        assert not (site / f"{stem}.slides.html").exists()  # the lecturer's deck stays home
 
 
 def test_site_ships_no_sources_manifests_cache_or_hidden_files(site):
@@ -83,12 +103,24 @@ def test_site_ships_no_sources_manifests_cache_or_hidden_files(site):
     assert leaks == []
 
 
-def test_site_holds_no_solution_text_outside_the_worked_pdfs_and_the_decks(site):
+def test_site_holds_no_solution_text_outside_the_worked_pdfs(site):
     holders = sorted(name for name, text in _every_text(site) if _solution_in(text))
-    allowed = re.compile(r"\.(worked\.pdf|slides\.html)$")  # the decks show them by design
-    assert [name for name in holders if not allowed.search(name)] == []
+    assert [name for name in holders if not name.endswith(".worked.pdf")] == []
     # the scan reads what it must: the worked handouts do hold the solutions
     assert "01_tag_table/01_tag_table_v1.4.worked.pdf" in holders
+
+
+def test_site_holds_no_speaker_notes(site):
+    assert [name for name, text in _every_text(site) if NOTES_TEXT in text] == []
+
+
+def test_student_deck_keeps_the_exercise_and_says_which_edition_it_is(site):
+    deck = (site / "01_tag_table" / "01_tag_table_v1.4.student-slides.html").read_text("utf-8")
+    assert "MARK_EXERCISE" in deck and "student edition, no solutions" in deck
+    # and the lecturer's deck, built beside it, does hold what the student's leaves out
+    built = site.parent / "01_tag_table" / "01_tag_table_v1.4.slides.html"
+    lecturer = html.unescape(built.read_text(encoding="utf-8"))
+    assert NOTES_TEXT in lecturer and "MARK_SOLUTION" in lecturer
 
 
 def test_course_zip_holds_the_current_version_of_every_lesson(site):
@@ -98,9 +130,19 @@ def test_course_zip_holds_the_current_version_of_every_lesson(site):
     expected = {
         f"{top}/{stem.split('_v')[0]}/{stem}.{suffix}"
         for stem in ("01_tag_table_v1.4", "02_second_v2.0")
-        for suffix in ("slides.html", "worked.pdf", "student.pdf", "ipynb")
+        for suffix in STUDENT_FILES
     }
     assert names == expected
+
+
+def test_a_lesson_no_longer_taught_keeps_its_pages_but_stays_out_of_the_zip(site):
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "No longer taught" in index and f'href="{RETIRED}/v1.0.html"' in index
+    page = (site / RETIRED / "v1.0.html").read_text(encoding="utf-8")
+    assert "this lesson is no longer taught" in page
+    assert (site / RETIRED / f"{RETIRED}_v1.0.student.pdf").is_file()
+    with zipfile.ZipFile(site / zip_name(CourseConfig())) as bundle:
+        assert not [name for name in bundle.namelist() if RETIRED in name]
 
 
 def test_version_page_has_the_change_note_and_the_course_page_the_older_version(site):
@@ -128,6 +170,25 @@ def test_colab_and_binder_links_open_the_published_notebook(site, tmp_path):
     assert re.search(r"^torch==\d+\.\d+", pins, re.MULTILINE)
 
 
+def test_with_a_base_url_each_page_names_its_address_and_a_sitemap_lists_them(site, tmp_path):
+    config = CourseConfig(base_url="https://org.github.io/course/")
+    write_site(tmp_path / "site", _published_lessons(site.parent.parent), config)
+    page = (tmp_path / "site" / "01_tag_table" / "v1.3.html").read_text(encoding="utf-8")
+    assert (
+        '<link rel="canonical" href="https://org.github.io/course/01_tag_table/v1.3.html">' in page
+    )
+    listed = re.findall(r"<loc>([^<]+)</loc>", (tmp_path / "site" / "sitemap.xml").read_text())
+    pages = sorted(
+        p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site").glob("*/v*.html")
+    )
+    assert listed == ["https://org.github.io/course/"] + [
+        f"https://org.github.io/course/{p}" for p in pages
+    ]
+    # without one, nothing claims an address (the fixture site has no base_url)
+    assert "canonical" not in (site / "index.html").read_text(encoding="utf-8")
+    assert not (site / "sitemap.xml").exists()
+
+
 @pytest.mark.parametrize(
     "repository", ["", "https://gitlab.com/org/course", "https://github.com/org"]
 )
@@ -150,14 +211,8 @@ def test_site_refuses_a_lesson_that_is_not_built(course_copy):
 
 
 @pytest.fixture(scope="module")
-def walked(site):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield _walk(browser, site)
-        finally:
-            browser.close()
+def walked(site, browser):
+    return _walk(browser, site)
 
 
 @needs_chromium

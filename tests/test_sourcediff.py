@@ -52,15 +52,26 @@ def test_an_added_cell_and_a_removed_cell_are_whole():
         '# %% tags=["slides-only"]\nprint("OUT" + "_SLIDES_ONLY")  # MARK_SLIDES_ONLY\n',
         '# %%\nprint("a new cell")\n',
     )
-    kinds = {(c.status, c.cell_type) for c in changed(new).cells}
-    # the tag is not compared, the text is: one code cell changed
-    assert kinds == {("changed", "code")}
+    (cell,) = changed(new).cells  # one code cell changed, in its text and in its tags
+    assert (cell.status, cell.cell_type, cell.retagged) == (
+        "changed",
+        "code",
+        "slides-only → no tags",
+    )
+    assert [s.kind for s in cell.segments] == ["del", "ins"]
     added = OLD + "\n# %% [markdown]\n# ## A new slide\n# With new prose.\n"
     (cell,) = changed(added).cells
     assert (cell.status, cell.where) == ("added", "A new slide")
     assert [s.kind for s in cell.segments] == ["ins"]
     (gone,) = diff_sources(added, OLD).cells
     assert gone.status == "removed"
+
+
+def test_a_tag_only_change_says_where_the_cell_shows_now_and_no_text_changed():
+    new = OLD.replace('# %% tags=["handout-only"]', '# %% tags=["slides-only"]')
+    (cell,) = changed(new).cells
+    assert (cell.status, cell.cell_type, cell.segments) == ("changed", "code", ())
+    assert cell.retagged == "handout-only → slides-only"
 
 
 def test_header_changes_name_title_and_topics_not_version_or_date():
