@@ -36,6 +36,7 @@ DROPPED = {
 }
 DECK_OUTPUT_LINES = 24
 HANDOUT_OUTPUT_LINES = 80
+LONG_ANSWER_LINES = 22  # an answer box this many lines tall may continue on the next page
 
 
 def tags(cell) -> set[str]:
@@ -128,12 +129,24 @@ def _answer_boxes(cells: list) -> Iterable:
 def _answer_box(solution_cells: list) -> nbformat.NotebookNode:
     # As many ruled lines as the worked solution has, plus room to think: 4 to 30.
     lines = max(4, min(sum(len(c.source.splitlines()) for c in solution_cells) + 2, 30))
-    box = new_markdown_cell(
-        f'<div class="answer-box" style="height: {lines * 22 + 14}pt" '
-        f'aria-label="answer space, {lines} lines"></div>'
-    )
+    box = new_markdown_cell(answer_box_html(lines, "Your answer"))
     box.metadata["tags"] = ["answer-box"]
+    box.metadata["answer_lines"] = lines  # the handout relabels it (scripts/exercises.py)
     return box
+
+
+def answer_box_html(lines: int, label: str) -> str:
+    """A ruled box with room for `lines` lines of writing, `label` (markdown) at its top."""
+    # The blank lines end the HTML blocks, so that the label between them is read as markdown
+    # (an exercise title may hold `code` or math).
+    if lines < LONG_ANSWER_LINES:
+        # One block, drawn ruled by handout.css, never split: it moves to the next page whole.
+        style = f'style="height: {lines * 22 + 14}pt"'
+        return f'<div class="answer-box" {style}>\n\n{label}\n\n</div>'
+    # Too tall to share a page with most exercises: one block per line, so that it can start
+    # below its exercise and continue on the next page (a fixed-height block cannot split).
+    rules = '<div class="answer-rule"></div>' * lines
+    return f'<div class="answer-box answer-box-long">\n\n{label}\n\n{rules}</div>'
 
 
 def _empty_if_solution(cell) -> nbformat.NotebookNode:

@@ -24,6 +24,8 @@ from .lesson import Lesson, LessonError
 
 KERNEL_NAME = "course-python"
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
+# The matplotlib style the sandbox gives every run (figures that read in greyscale).
+STYLE = Path(__file__).resolve().parent / "templates" / "matplotlibrc"
 DEFAULT_CELL_TIMEOUT = 120  # seconds; COURSE_CELL_TIMEOUT overrides it
 # Bump when the kernel set-up below changes what outputs look like.
 EXECUTION_SETUP = "figures=svg;dpi=100;font=12;v3"
@@ -59,7 +61,7 @@ def cell_timeout() -> int:
 
 
 def cache_key(notebook: nbformat.NotebookNode) -> str:
-    """A hash of everything that can change the outputs: code cells, kernel, package versions."""
+    """A hash of everything that can change the outputs: code, kernel, style, package versions."""
     code = [
         {"source": cell.source, "metadata": cell.metadata}
         for cell in notebook.cells
@@ -69,6 +71,7 @@ def cache_key(notebook: nbformat.NotebookNode) -> str:
         "code": code,
         "kernel": KERNEL_NAME,
         "setup": EXECUTION_SETUP,
+        "style": hashlib.sha256(STYLE.read_bytes()).hexdigest(),
         "python": sys.version,
         "packages": {p: _version(p) for p in ("torch", "numpy", "matplotlib", "ipykernel")},
     }

@@ -17,6 +17,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from . import assets, pdfua
 from .config import CourseConfig
+from .exercises import add_tag, number_exercises
 from .lesson import LessonInfo
 
 DEFAULT_CONFIG = CourseConfig()
@@ -24,6 +25,9 @@ DEFAULT_CONFIG = CourseConfig()
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
+# A contents list this long is set in two columns: in one, the cover holds about 28 entries,
+# and the rest would sit alone on a page of their own (handout.css: .toc ol.columns).
+TOC_COLUMNS_FROM = 20
 HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
@@ -35,6 +39,7 @@ def render_handout_html(
     config: CourseConfig = DEFAULT_CONFIG,
 ) -> str:
     """The handout as HTML for print: cover, contents, cells, footer stamp."""
+    number_exercises(notebook, edition)  # "Exercise 2", its answer box and its solution
     _mark_short_cells(notebook)
     _keep_prose_with_code(notebook)
     exporter = HTMLExporter(
@@ -49,7 +54,8 @@ def render_handout_html(
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
     cover, body = page.split("<main>", 1)
     body, toc = number_headings(body)
-    return cover.replace("<ol></ol>", f"<ol>{toc}</ol>", 1) + "<main>" + body
+    columns = ' class="columns"' if toc.count("<li") >= TOC_COLUMNS_FROM else ""
+    return cover.replace("<ol></ol>", f"<ol{columns}>{toc}</ol>", 1) + "<main>" + body
 
 
 def write_pdf(
@@ -228,7 +234,7 @@ def _keep_prose_with_code(notebook: nbformat.NotebookNode) -> None:
     for prose, code in zip(notebook.cells, notebook.cells[1:], strict=False):
         short = "short-cell" in code.metadata.get("tags", [])
         if prose.cell_type == "markdown" and short and len(prose.source.splitlines()) <= 8:
-            prose.metadata.setdefault("tags", []).append("keep-with-next")
+            add_tag(prose, "keep-with-next")
 
 
 def _output_lines(output) -> int:

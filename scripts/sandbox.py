@@ -9,6 +9,9 @@ lesson that would fail on an offline lecture-hall laptop fails here first. The g
   unless the lesson itself starts it);
 - death with the parent process, even when the parent is killed with SIGKILL.
 
+It also gives every run the course's matplotlib style (`templates/matplotlibrc`), so that a
+figure looks the same in the build, in `make test` and in `make run`.
+
 This needs root (as in CI) or, without root, unprivileged user namespaces (most Linux
 desktops); `protection()` says which parts hold. Where neither is available the lesson runs
 unprotected and `make run` says so.
@@ -35,6 +38,8 @@ MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
 # Flags a remount must repeat inside a user namespace (statvfs and mount share these values).
 KEPT_FLAGS = 2 | 4 | 8 | 1024 | 2048  # nosuid, nodev, noexec, noatime, nodiratime
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+# The same file as scripts/execute.py's STYLE, which puts it in the execution cache key.
+STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "matplotlibrc")
 
 
 def isolate(folders: list[str]) -> str:
@@ -106,6 +111,9 @@ def _guard(course_root: str) -> str:
     tool_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     protection = isolate(sorted({os.path.realpath(course_root), os.path.realpath(tool_root)}))
     sys.path[0] = os.getcwd()  # not this file's folder: lessons must not import the build
+    # Set, not defaulted: a MATPLOTLIBRC of the author's own would make the build's figures
+    # depend on who built them.
+    os.environ["MATPLOTLIBRC"] = STYLE
     return protection
 
 

@@ -87,6 +87,19 @@ def real_decks(tmp_path_factory) -> dict[str, Path]:
 
     The execution cache of this checkout's last build is reused when there is one.
     """
+    return {stem: path for (stem, _), path in _render_real(tmp_path_factory, ["deck"]).items()}
+
+
+@pytest.fixture(scope="session")
+def real_handouts(tmp_path_factory) -> dict[tuple[str, str], Path]:
+    """The worked and student handouts of the course's own lessons, by (lesson, edition).
+
+    The execution cache of this checkout's last build is reused when there is one.
+    """
+    return _render_real(tmp_path_factory, ["worked", "student"])
+
+
+def _render_real(tmp_path_factory, artifacts: list[str]) -> dict[tuple[str, str], Path]:
     from scripts import build
     from scripts.config import load_config
     from scripts.lessons import Lessons
@@ -97,13 +110,15 @@ def real_decks(tmp_path_factory) -> dict[str, Path]:
     (root / "legacy").mkdir()
     if (REPO / "build" / ".cache").is_dir():
         shutil.copytree(REPO / "build" / ".cache", root / "build" / ".cache")
-    decks = {}
+    rendered = {}
     config = load_config(root)
+    suffixes = {"deck": "slides.html", "worked": "worked.pdf", "student": "student.pdf"}
     for path in Lessons.find(root).paths:
         prepared = build.prepare(path, root, config, lambda name, message: None)
-        build.render(prepared, "deck", lambda name, message: None)
-        (decks[path.stem],) = prepared.staging.glob("*.slides.html")
-    return decks
+        for artifact in artifacts:
+            build.render(prepared, artifact, lambda name, message: None)
+            (rendered[path.stem, artifact],) = prepared.staging.glob(f"*.{suffixes[artifact]}")
+    return rendered
 
 
 @pytest.fixture

@@ -70,12 +70,14 @@ def test_notes_cells_become_speaker_notes_in_the_deck(tiny_course):
 
 
 def test_student_handout_has_an_answer_box_where_the_solution_was(tiny_course):
-    assert "Your answer" in pdf_text(tiny_course, "student")
+    assert "Your answer to Exercise 1: MARK_EXERCISE" in pdf_text(tiny_course, "student")
     assert "Your answer" not in pdf_text(tiny_course, "worked")
 
 
-def test_worked_handout_marks_solutions(tiny_course):
-    assert "WORKED SOLUTION" in pdf_text(tiny_course, "worked").upper()
+def test_worked_handout_heads_each_solution_once(tiny_course):
+    worked = pdf_text(tiny_course, "worked")
+    assert worked.count("Solution to Exercise 1: MARK_EXERCISE") == 2  # contents, heading
+    assert "WORKED SOLUTION" not in worked.upper()
 
 
 def test_student_notebook_has_no_outputs_and_an_empty_solution_cell(tiny_course):

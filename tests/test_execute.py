@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+import re
+from xml.etree import ElementTree
 
 import nbformat
 import pytest
@@ -10,8 +13,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from scripts import execute
 from scripts.execute import _read_cache, cache_key
+from scripts.lesson import read_lesson
 
-from .conftest import run_build
+from .conftest import run_build, run_script
 
 
 def lesson_notebook() -> nbformat.NotebookNode:
@@ -97,3 +101,70 @@ def test_parallel_build_outputs_equal_serial_build(tmp_path):
     for name in names:
         one, two = (serial / "build" / name).read_bytes(), (parallel / "build" / name).read_bytes()
         assert one == two, name
+
+
+def test_a_change_to_the_figure_style_changes_the_key(monkeypatch, tmp_path):
+    before = cache_key(lesson_notebook())
+    edited = tmp_path / "matplotlibrc"
+    edited.write_bytes(execute.STYLE.read_bytes() + b"\nlines.linewidth: 3\n")
+    monkeypatch.setattr(execute, "STYLE", edited)
+    assert cache_key(lesson_notebook()) != before
+
+
+STYLE_HEADER = """\
+# ---
+# jupyter:
+#   lesson:
+#     title: "Style"
+#     version: "1.0"
+#     date: "2026-01-01"
+#     summary: ["five lines"]
+# ---
+
+"""
+FIVE_LINES = """\
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots()
+for k in range(5):
+    ax.plot([0, 1, 2], [k, k + 1, k], gid=f"series-{k}")  # plain calls, as in a lesson
+"""
+
+
+def test_figures_drawn_by_the_build_tell_their_lines_apart_without_colour(tmp_path):
+    # Five lines in greyscale: each must differ from every other in its dash pattern or its
+    # marker, read from the SVG the build's kernel drew (the style comes from the build).
+    lesson_file = tmp_path / "sources" / "01_style.py"
+    lesson_file.parent.mkdir()
+    lesson_file.write_text(STYLE_HEADER + "# %%\n" + FIVE_LINES + "plt.show()\n", "utf-8")
+    executed = execute.execute(read_lesson(lesson_file))
+    (svg,) = [o.data["image/svg+xml"] for o in executed.cells[0].outputs if "data" in o]
+    looks = [_dash_and_marker(svg, f"series-{k}") for k in range(5)]
+    assert len(set(looks)) == 5, looks
+    # After the first (solid, plain) line, each is dashed and marked: either alone may blur.
+    assert all(dash != "solid" and marker for dash, marker in looks[1:]), looks
+
+
+def test_a_plain_script_run_draws_with_the_same_style(tmp_path):
+    script = tmp_path / "sources" / "01_style.py"
+    script.parent.mkdir()
+    show = "print([(line.get_linestyle(), line.get_marker()) for line in ax.lines])\n"
+    script.write_text(FIVE_LINES + show, "utf-8")
+    done = run_script(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    looks = ast.literal_eval(done.stdout.strip())
+    assert len(set(looks)) == 5 and "None" not in {marker for _, marker in looks[1:]}, looks
+
+
+def _dash_and_marker(svg: str, gid: str) -> tuple[str, str | None]:
+    """A line's dash pattern (its SVG stroke-dasharray) and the marker shape it places."""
+    root = ElementTree.fromstring(svg)
+    group = next(g for g in root.iter(f"{SVG}g") if g.get("id") == gid)
+    style = next(p for p in group.iter(f"{SVG}path")).get("style", "")
+    dash = re.search(r"stroke-dasharray:\s*([^;]+)", style)
+    # Markers are <use> elements pointing at one <path> in <defs> per marker shape.
+    uses = [u.get(f"{XLINK}href") for u in group.iter(f"{SVG}use")]
+    return (dash.group(1).strip() if dash else "solid"), (uses[0] if uses else None)
+
+
+SVG, XLINK = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}"

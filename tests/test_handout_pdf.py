@@ -6,10 +6,11 @@ import re
 
 import pdfplumber
 import pytest
-from nbformat.v4 import new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
 from scripts import assets
+from scripts.editions import make_edition
 from scripts.handout import render_handout_html, write_pdf
 from scripts.lesson import LessonInfo
 
@@ -18,7 +19,8 @@ EDITIONS = ["worked", "student"]
 LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 MM = 72 / 25.4
 TOLERANCE = 0.5  # pt: rounding in the PDF's coordinates
-TOC_LINE = re.compile(r"^(?P<title>.+?)\s*\.{4,}\s*(?P<page>\d+)$")
+TOC_LINE = re.compile(r"^(?P<title>.+?)[\s.]*?\.+\s*(?P<page>\d+)$")  # a full column leaves one dot
+TOC_TWO_COLUMNS = re.compile(r"^.+?\.{4,}\s*\d+\s+.+?\.{4,}\s*\d+$")  # two entries on a line
 FOOTER = re.compile(r"^.+ · v\d+\.\d+ · \d{4}-\d\d-\d\d page (\d+) of (\d+)$")
 
 
@@ -53,13 +55,42 @@ def toc_entries(pdf) -> tuple[list[tuple[str, int]], int]:
     """The contents' (heading, page) pairs and how many pages the contents take."""
     entries, pages = [], 0
     for number, page in enumerate(pdf.pages, start=1):
-        rows = [TOC_LINE.match(line) for line in page_lines(page)]
-        rows = [r for r in rows if r]
+        lines = toc_lines(page)
+        if "Contents" in lines:
+            lines = lines[lines.index("Contents") + 1 :]
+        rows, wrapped = [], []
+        for line in lines:
+            row = TOC_LINE.match(line)
+            if row is None:
+                wrapped.append(line)  # the first line(s) of an entry that wraps
+                continue
+            # The leader may wrap onto a line of its own: "...." then the number.
+            title = " ".join([*wrapped, row["title"]]).rstrip(" .")
+            rows.append((title, int(row["page"])))
+            wrapped = []
         if not rows:
             break
-        entries += [(r["title"], int(r["page"])) for r in rows]
+        entries += rows
         pages = number
     return entries, pages
+
+
+def toc_lines(page) -> list[str]:
+    """The text area's lines; column by column where the contents are set in two columns."""
+    top, _, bottom, _ = page_margins()
+    area = page.crop((0, top, page.width, page.height - bottom))
+    lines = area.extract_text_lines()
+    if not any(TOC_TWO_COLUMNS.match(line["text"]) for line in lines):
+        return [line["text"] for line in lines]
+    heading = [line["bottom"] for line in lines if line["text"] == "Contents"]
+    start = heading[0] + 1 if heading else top
+    middle = page.width / 2
+    columns = (
+        area.crop((0, start, middle, area.bbox[3])),
+        area.crop((middle, start, page.width, area.bbox[3])),
+    )
+    above = [line["text"] for line in lines if line["bottom"] < start]
+    return above + [line for column in columns for line in page_lines(column)]
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -201,16 +232,41 @@ def test_a_short_code_cell_is_never_split_across_pages(tiny_course, edition):
     assert split == []
 
 
-def test_worked_edition_marks_solutions_and_student_edition_leaves_a_ruled_box(tiny_course):
+def test_worked_edition_heads_solutions_and_student_edition_leaves_a_named_ruled_box(
+    tiny_course,
+):
     with pdfplumber.open(pdf_path(tiny_course, "01_tag_table", "worked")) as pdf:
-        worked = "".join(p.extract_text() for p in pdf.pages)
+        worked = "".join(p.extract_text() for p in pdf.pages[1:])
     with pdfplumber.open(pdf_path(tiny_course, "01_tag_table", "student")) as pdf:
         student = "".join(p.extract_text() for p in pdf.pages)
         box = _answer_box(pdf)
-    assert "WORKED SOLUTION" in worked and "OUT_SOLUTION" in worked
-    assert "Your answer" in student and "OUT_SOLUTION" not in student
+    assert "Solution to Exercise 1: MARK_EXERCISE" in worked and "OUT_SOLUTION" in worked
+    assert "Your answer to Exercise 1: MARK_EXERCISE" in student
+    assert "OUT_SOLUTION" not in student
     assert box is not None and box["height"] > 60  # room to write several lines
     assert isinstance(box["non_stroking_color"], str)  # filled with a pattern: the ruled lines
+
+
+def test_an_exercise_and_its_answer_box_share_a_page(tmp_path):
+    # Just enough text before the exercise that, laid out one cell after another, its task
+    # and stub would end page 3 and its answer box start page 4 (measured without the rule).
+    info = LessonInfo(tmp_path / "09_x.py", "09_x", "09", "Boxes", "1.0", "2026-01-01", ("a",))
+    task = new_markdown_cell("## Exercise: MARK_TASK\nDo it MARK_BODY.")
+    stub = new_code_cell("x = 1  # MARK_STUB")
+    solution = new_code_cell("\n".join(f"y{i} = {i}" for i in range(12)))
+    task.metadata["tags"], stub.metadata["tags"] = ["exercise"], ["exercise"]
+    solution.metadata["tags"] = ["solution"]
+    filler = [new_markdown_cell(f"Paragraph {i}. " + "Some words. " * 30) for i in range(14)]
+    notebook = new_notebook(cells=[*filler, task, stub, solution])
+    page = render_handout_html(make_edition(notebook, "student"), info, "student")
+    (tmp_path / "x.pdf").write_bytes(write_pdf(page, info, "student"))
+    with pdfplumber.open(tmp_path / "x.pdf") as pdf:
+        texts = [page.extract_text() for page in pdf.pages]
+    where = [
+        [n for n, text in enumerate(texts[1:], start=2) if marker in text]  # after the cover
+        for marker in ("MARK_BODY", "MARK_STUB", "Your answer to Exercise 1: MARK_TASK")
+    ]
+    assert where[0] == where[1] == where[2] and len(where[0]) == 1, where
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -223,7 +279,7 @@ def test_exercise_is_framed(tiny_course, edition):
 
 
 def _answer_box(pdf):
-    """The patterned box around the "Your answer" label of the student edition."""
+    """The patterned box around the "Your answer to ..." label of the student edition."""
     for page in pdf.pages:
         label = next((w for w in page.extract_words() if w["text"] == "Your"), None)
         if label is not None:
@@ -269,11 +325,13 @@ def test_a_long_contents_list_starts_on_the_cover_and_runs_on(tmp_path):
     info = LessonInfo(
         tmp_path / "09_x.py", "09_x", "09", "Many Headings", "1.0", "2026-01-01", ("a",) * 8
     )
-    cells = [new_markdown_cell(f"## Heading number {i}\nSome text.") for i in range(60)]
+    # Two columns hold about 70 entries on the cover; 120 must run on to the next page.
+    cells = [new_markdown_cell(f"## Heading number {i}\nSome text.") for i in range(120)]
     page = render_handout_html(new_notebook(cells=cells), info, "worked")
     (tmp_path / "x.pdf").write_bytes(write_pdf(page, info, "worked"))
     with pdfplumber.open(tmp_path / "x.pdf") as pdf:
         entries, toc_pages = toc_entries(pdf)
         first = page_lines(pdf.pages[0])
     assert "Contents" in first and entries[0][0] == "Heading number 0"
-    assert len(entries) == 60 and toc_pages == 2
+    assert [title for title, _ in entries] == [f"Heading number {i}" for i in range(120)]
+    assert toc_pages == 2
