@@ -57,17 +57,21 @@ class Lesson:
     info: LessonInfo
     notebook: nbformat.NotebookNode
     cell_lines: list[tuple[int, int]]  # 1-based first and last line of each cell in the .py
+    # The bytes this was read from: the build records their hash, not the file's at the end,
+    # so a save while the build runs (course watch) is never taken as built.
+    source: bytes = b""
 
 
 def read_lesson(path: Path) -> Lesson:
     """Read and validate one lesson source; raise LessonError naming the line at fault."""
     name = _check_file_name(path)
-    text = _read_text(path)
+    raw = path.read_bytes()
+    text = _decode(path, raw)
     _check_python_syntax(path, text)
     notebook = jupytext.reads(text, fmt="py:percent")
     cell_lines = _cell_line_ranges(path, text, len(notebook.cells))  # percent format first
     info = _read_header(path, name, text, notebook.metadata)
-    lesson = Lesson(info, notebook, cell_lines)
+    lesson = Lesson(info, notebook, cell_lines, raw)
     _check_no_magics(lesson)
     return lesson
 
@@ -112,7 +116,10 @@ def _check_file_name(path: Path) -> str:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    return _decode(path, path.read_bytes())
+
+
+def _decode(path: Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

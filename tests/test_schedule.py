@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts import build, schedule
+from scripts import archive, build, schedule
 from scripts.config import CourseConfig
 
 REAL_RENDER = build.render
@@ -43,3 +43,26 @@ def test_results_come_back_in_the_order_asked_with_their_time(course_copy):
     results = schedule.build_lessons(paths, course_copy, CourseConfig(), 2, quiet)
     assert [r.path for r in results] == paths
     assert all(not r.error and r.seconds > 0 for r in results)
+
+
+def test_decks_first_publishes_the_deck_before_the_handouts(course_copy):
+    """`course watch`'s route: the deck is in build/ (and announced) while the handouts render;
+    a save meanwhile is not taken as built (the manifest hashes the bytes that were read)."""
+    source = course_copy / "sources" / "02_second.py"
+    out = course_copy / "build" / "02_second"
+    announced = []
+
+    def on_deck(name: str) -> None:
+        announced.append((name, sorted(p.name for p in out.iterdir())))
+        source.write_text(source.read_text(encoding="utf-8") + "\n# %%\n_saved_again = 1\n")
+
+    (result,) = schedule.build_decks_first([source], course_copy, CourseConfig(), 2, quiet, on_deck)
+
+    assert result.error == ""
+    deck = next(name for name in result.built if name.endswith(".slides.html"))
+    assert announced == [("02_second", [deck])]  # the deck alone, before anything else
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*result.built, ".built.json", ".source.py"]
+    )
+    assert len(result.built) == 4 and deck in archive.read_manifest(out).artifacts
+    assert not archive.is_fresh(source, out, CourseConfig())  # the second save is still due
