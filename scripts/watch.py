@@ -55,9 +55,9 @@ RELOAD_SCRIPT = """
   }
   function show(state) {
     box = banner(box, "watch-build-error", "left:0;right:0;bottom:0;background:#b00020;color:#fff",
-      state.error && "Build failed; this is the last good version.\n" + state.error);
+      state.error && "Build failed; this is the last good version.\\n" + state.error);
     note = banner(note, "watch-handouts", "right:0;top:0;background:#fff3c4;color:#3b2f00",
-      state.handouts && "Handouts are being rebuilt (" + state.handouts.join(", ") + ")...");
+      state.handouts.length && "Handouts are being rebuilt (" + state.handouts.join(", ") + ")...");
   }
   /* Each request waits at the server until something changed since `seen` (a long poll), so
      a rebuilt deck reloads at once, without polling every few hundred ms. */

@@ -239,6 +239,17 @@ def test_a_waiting_page_is_answered_when_news_comes_and_not_before():
     assert log.seen == 1 and time.monotonic() - started < 10
 
 
+def test_reload_script_is_valid_javascript(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node on the PATH to check the script's syntax with")
+    page = inject_reload_script(b"<body></body>", "01_a", 7).decode()
+    script = tmp_path / "reload.js"
+    script.write_text(page.split("<script>", 1)[1].rsplit("</script>", 1)[0], encoding="utf-8")
+    checked = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+
+
 def test_reload_script_goes_before_the_last_body_end():
     page = b"<html><body><script>'</body>'</script></body></html>"
     injected = inject_reload_script(page, "01_a", 7)
