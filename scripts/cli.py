@@ -200,7 +200,7 @@ def command_build(
 
 def _check_settings() -> None:
     """Settings from the environment, checked before any work (a bad one is one line)."""
-    from .execute import cell_timeout
+    from .settings import cell_timeout
 
     cell_timeout()
 
@@ -311,15 +311,23 @@ def _build_stale(
 def _update_course_pages(
     root: Path, config: CourseConfig, lessons: Lessons, results: list, readme: bool = True
 ) -> None:
-    """The index page lists every lesson, readable or not; the README table follows headers."""
+    """The index page lists every lesson, readable or not; the README table follows headers.
+
+    An up-to-date lesson's header is the one its build recorded (its manifest): reading it
+    again would load jupytext, half of what a build with nothing to do costs."""
+    fresh = {r.path for r in results if r.skipped}
     infos, unreadable = [], {}
     for path in lessons.buildable():
         try:
-            infos.append(read_lesson(path).info)
+            infos.append(
+                course.last_built(root, path.stem) if path in fresh else read_lesson(path).info
+            )
         except LessonError as error:
             unreadable[path.stem] = str(error)  # listed with its error, and its last good build
     failures = {r.name: r.error for r in results if r.error}
     course.write_index(root, config, infos, failures, unreadable)
-    note = course.refresh_readme(root, config, lessons) if readme and not unreadable else ""
+    note = ""
+    if readme and not unreadable:
+        note = course.refresh_readme(root, config, lessons, infos if not lessons.problems else None)
     if note:
         print(note, flush=True)
