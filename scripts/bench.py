@@ -32,12 +32,8 @@ def run_benchmark(root: Path) -> dict:
         shutil.copytree(root / "sources", course / "sources")
         lessons = sorted((course / "sources").glob("[0-9][0-9]_*.py"))
         scripts = {p.stem: _median(lambda p=p: _plain_script(p)) for p in lessons}
-        figures = {
-            "lessons": len(lessons),
-            "runs": _runs(),
-            "floor_s": sum(scripts.values()),
-            "by_hand_s": _median(lambda: _by_hand(lessons, Path(tmp) / "by-hand")),
-        }
+        figures = _Figures(lessons=len(lessons), runs=_runs(), floor_s=sum(scripts.values()))
+        figures["by_hand_s"] = _median(lambda: _by_hand(lessons, Path(tmp) / "by-hand"))
         clean, peaks = [], []
         for _ in range(_runs()):
             shutil.rmtree(course / "build", ignore_errors=True)
@@ -54,7 +50,23 @@ def run_benchmark(root: Path) -> dict:
         figures["code_edit_s"] = _median(lambda: _edit_and_build(course, edited, "code"))
         figures.update(measure_watch(course, edited, _runs()))
         figures["scale"] = [_scale(root, Path(tmp) / f"scale-{n}", n) for n in _scale_sizes()]
-    return figures
+    return dict(figures)
+
+
+class _Figures(dict):
+    """The figures, each printed as soon as it is measured: a bench takes minutes."""
+
+    def __init__(self, **figures) -> None:
+        super().__init__()
+        self.update(figures)
+
+    def __setitem__(self, key: str, value) -> None:
+        super().__setitem__(key, value)
+        print(f"bench: {key} = {value}", flush=True)
+
+    def update(self, figures: dict) -> None:
+        for key, value in figures.items():
+            self[key] = value
 
 
 def _scale_sizes() -> list[int]:
