@@ -53,6 +53,15 @@ def run_benchmark(root: Path) -> dict:
     return dict(figures)
 
 
+def synthetic_course(templates: list[Path], course: Path, lessons: int) -> None:
+    """`course`/sources with `lessons` lessons, the templates taken in turn and renumbered."""
+    (course / "sources").mkdir(parents=True)
+    for number in range(1, lessons + 1):
+        template = templates[(number - 1) % len(templates)]
+        slug = template.stem.split("_", 1)[1]
+        shutil.copy(template, course / "sources" / f"{number:02d}_{slug}_{number}.py")
+
+
 class _Figures(dict):
     """The figures, each printed as soon as it is measured: a bench takes minutes."""
 
@@ -81,14 +90,8 @@ def _scale_sizes() -> list[int]:
 def _scale(root: Path, course: Path, lessons: int) -> dict:
     """A synthetic course of `lessons` lessons, built clean once, then again with nothing to do:
     seconds per lesson, no-op seconds and peak memory, as the course grows."""
-    templates = sorted(
-        (SCALE_FIXTURES if SCALE_FIXTURES.is_dir() else root / "sources").glob("[0-9][0-9]_*.py")
-    )
-    (course / "sources").mkdir(parents=True)
-    for number in range(1, lessons + 1):
-        template = templates[(number - 1) % len(templates)]
-        slug = template.stem.split("_", 1)[1]
-        shutil.copy(template, course / "sources" / f"{number:02d}_{slug}_{number}.py")
+    templates = SCALE_FIXTURES if SCALE_FIXTURES.is_dir() else root / "sources"
+    synthetic_course(sorted(templates.glob("[0-9][0-9]_*.py")), course, lessons)
     seconds, peak = _build_with_peak(course)
     return {
         "lessons": lessons,
