@@ -39,11 +39,20 @@ def build_lessons(
     """Build `paths` with up to `jobs` processes; the results are in the order of `paths`."""
     lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
     pool = _pool(jobs)
-    try:
-        running: dict[Future, tuple[Path, str]] = {}
-        for path in paths:
+    waiting = list(paths)
+    running: dict[Future, tuple[Path, str]] = {}
+
+    def start_lessons() -> None:
+        # At most jobs + 1 lessons under way: each one's executed notebook stays in this
+        # process until it is published, so memory must not grow with the course; the one
+        # beyond `jobs` keeps a core busy while another lesson's last artifact renders.
+        while waiting and len({path for path, _ in running.values()}) < jobs + 1:
+            path = waiting.pop(0)
             running[pool.submit(_prepare, path, root, config, progress)] = (path, "prepare")
-        _run_to_end(pool, running, lessons, progress)
+
+    try:
+        start_lessons()
+        _run_to_end(pool, running, lessons, progress, start_lessons)
     except BaseException:  # interrupted: no worker may go on rendering (or hold a kernel)
         _abandon(pool, lessons)
         raise
@@ -97,14 +106,17 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     )
 
 
-def _run_to_end(pool, running: dict, lessons: dict, progress) -> None:
-    """Collect finished stages and submit what they make due, until nothing runs."""
+def _run_to_end(pool, running: dict, lessons: dict, progress, start_more=None) -> None:
+    """Collect finished stages and submit what they make due (and, with `start_more`, the
+    lessons that may start now), until nothing runs."""
     while running:
         done, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in done:
             path, stage = running.pop(future)
             for follow_up in _advance(lessons[path], stage, future.result(), progress):
                 running[pool.submit(_render, *follow_up, progress)] = (path, follow_up[1])
+        if start_more is not None:
+            start_more()
 
 
 def _abandon(pool: ProcessPoolExecutor, lessons: dict) -> None:
