@@ -11,7 +11,7 @@ import re
 import shutil
 import subprocess
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -112,13 +112,21 @@ def is_fresh(source: Path, out_dir: Path, config: CourseConfig) -> bool:
     )
 
 
-def publish(staging: Path, out_dir: Path, lesson: Lesson, config: CourseConfig) -> list[str]:
-    """Move freshly built artifacts into place, then record them; returns their names."""
+def publish(
+    staging: Path,
+    out_dir: Path,
+    lesson: Lesson,
+    config: CourseConfig,
+    already: Sequence[str] = (),
+) -> list[str]:
+    """Move freshly built artifacts into place, then record them with those `already` moved
+    there by this build (the deck, when `course watch` shows it first); returns their names."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    names = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
-    for name in names:
+    moved = sorted(p.name for p in staging.iterdir() if not p.name.startswith("."))
+    for name in moved:
         os.replace(staging / name, out_dir / name)
-    source = lesson.info.path.read_bytes()
+    names = sorted({*moved, *already})
+    source = lesson.source or lesson.info.path.read_bytes()  # what was built, not what is there now
     write_atomic(out_dir / SOURCE_COPY, source)
     info = lesson.info
     manifest = Manifest(

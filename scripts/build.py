@@ -7,6 +7,7 @@ scheduler (scripts/schedule.py) can render a lesson's deck and handouts in paral
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import tempfile
 import time
@@ -40,6 +41,8 @@ DECKS = {  # artifact: (edition, file suffix, what its title slide says it is)
     "deck": ("slides", "slides.html", ""),
     "student-deck": ("student-slides", "student-slides.html", "student edition, no solutions"),
 }
+# `course watch` publishes the lecturer's deck first; these follow in the background.
+AFTER_DECK = tuple(artifact for artifact in ARTIFACTS if artifact != "deck")
 # The kernel every Jupyter, JupyterLab, VS Code and Colab install has: students open the
 # notebook with it, whatever kernel the author's header names.
 STUDENT_KERNEL = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -56,6 +59,7 @@ class Prepared:
     executed: bool  # False when the outputs came from the execution cache
     config: CourseConfig  # the course's facts, shown on every artifact
     warnings: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)  # already in build/NN_slug (deck first)
 
 
 @dataclass
@@ -99,8 +103,7 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
     cached = "" if ran else " (cached)"
     progress(info.name, f"execute {time.perf_counter() - started:.1f}s{cached}")
     _prove_checks(lesson, root / "build" / ".cache", progress)  # each says "not yet" unanswered
-    rendered = _with_math_as_svg(notebook, lesson)  # LaTeX → SVG for deck and handouts
-    rendered = with_alt_text(rendered)  # each figure carries its cell's authored alt text
+    rendered = for_rendering(notebook, lesson)
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
     return Prepared(lesson, notebook, rendered, staging, ran, config, stripped)
 
@@ -123,8 +126,19 @@ def finish(prepared: Prepared, result: LessonResult, progress: Progress) -> None
     _write(prepared.staging, f"{info.stem}.ipynb", nbformat.writes(student))
     # All or nothing: the artifacts move into build/NN_slug only now.
     out_dir = prepared.staging.parent / info.name
-    result.built = archive.publish(prepared.staging, out_dir, prepared.lesson, prepared.config)
+    result.built = archive.publish(
+        prepared.staging, out_dir, prepared.lesson, prepared.config, prepared.published
+    )
     progress(info.name, f"done: {len(result.built)} artifacts")
+
+
+def publish_deck(prepared: Prepared) -> None:
+    """Move the rendered deck into build/NN_slug now, ahead of the handouts (`course watch`:
+    an author looks at the deck first). `finish` records it with the rest."""
+    name = f"{prepared.lesson.info.stem}.slides.html"
+    out_dir = _ensure(prepared.staging.parent / prepared.lesson.info.name)
+    os.replace(prepared.staging / name, out_dir / name)
+    prepared.published.append(name)
 
 
 def discard(prepared: Prepared) -> None:
@@ -252,6 +266,11 @@ def _write_handout(prepared: Prepared, edition: str) -> None:
     notebook = stable_ids(make_edition(prepared.rendered, edition))
     page = render_handout_html(notebook, info, edition, config)
     _write(prepared.staging, f"{info.stem}.{edition}.pdf", write_pdf(page, info, edition, config))
+
+
+def for_rendering(notebook, lesson: Lesson):
+    """What deck and handouts show: math as SVG, each figure with its cell's alt text."""
+    return with_alt_text(_with_math_as_svg(notebook, lesson))
 
 
 def _with_math_as_svg(notebook, lesson: Lesson):

@@ -170,9 +170,17 @@ COMMANDS = {
 
 
 def command_build(
-    root: Path, config: CourseConfig, selected: list[str], jobs: int, report: Path | None = None
+    root: Path,
+    config: CourseConfig,
+    selected: list[str],
+    jobs: int,
+    report: Path | None = None,
+    on_deck=None,
 ) -> int:
-    """Build lessons in parallel, then the index page; print a summary, failures first."""
+    """Build lessons in parallel, then the index page; print a summary, failures first.
+
+    With `on_deck` (course watch), each deck is published as soon as it is rendered and
+    `on_deck(name)` is called; the handouts follow (schedule.build_decks_first)."""
     started = time.perf_counter()
     _check_settings()
     lessons = Lessons.find(root)
@@ -181,7 +189,7 @@ def command_build(
         for leftover in remove_leftovers(root / "build"):
             print(f"  removed {leftover.relative_to(root)} (left by an interrupted build)")
         buildable = [p for p in paths if p not in lessons.problems]
-        results = _build_all(root, config, buildable, jobs)
+        results = _build_all(root, config, buildable, jobs, on_deck)
         results += _problem_results(lessons, selected)
         _update_course_pages(root, config, lessons, results)
     print_summary(results, time.perf_counter() - started)
@@ -192,7 +200,7 @@ def command_build(
 
 def _check_settings() -> None:
     """Settings from the environment, checked before any work (a bad one is one line)."""
-    from .execute import cell_timeout
+    from .settings import cell_timeout
 
     cell_timeout()
 
@@ -256,7 +264,7 @@ def _problem_results(lessons: Lessons, selected: list[str]) -> list[LessonResult
     ]
 
 
-def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int) -> list:
+def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, on_deck) -> list:
     # Up-to-date lessons are found without importing the pipeline: a no-op build stays fast.
     fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem, config)]
     stale = [p for p in paths if p not in fresh]
@@ -264,7 +272,7 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int) -
     print(f"Building {len(stale)} of {len(paths)} lesson(s) with {workers} worker(s)", flush=True)
     results = [_unchanged(root, p) for p in fresh]
     if stale:
-        results += _build_stale(root, config, stale, workers)
+        results += _build_stale(root, config, stale, workers, on_deck)
     return results
 
 
@@ -283,8 +291,14 @@ def _unchanged(root: Path, path: Path) -> LessonResult:
     return LessonResult(path=path, name=path.stem, version=version, skipped=True)
 
 
-def _build_stale(root: Path, config: CourseConfig, paths: list[Path], workers: int) -> list:
+def _build_stale(
+    root: Path, config: CourseConfig, paths: list[Path], workers: int, on_deck=None
+) -> list:
     runtime.configure()  # logging and the WeasyPrint workaround, before the workers fork
+    if on_deck is not None:
+        from .schedule import build_decks_first
+
+        return build_decks_first(paths, root, config, workers, progress, on_deck)
     if workers <= 1:
         from .build import build_lesson
 
@@ -297,15 +311,23 @@ def _build_stale(root: Path, config: CourseConfig, paths: list[Path], workers: i
 def _update_course_pages(
     root: Path, config: CourseConfig, lessons: Lessons, results: list, readme: bool = True
 ) -> None:
-    """The index page lists every lesson, readable or not; the README table follows headers."""
+    """The index page lists every lesson, readable or not; the README table follows headers.
+
+    An up-to-date lesson's header is the one its build recorded (its manifest): reading it
+    again would load jupytext, half of what a build with nothing to do costs."""
+    fresh = {r.path for r in results if r.skipped}
     infos, unreadable = [], {}
     for path in lessons.buildable():
         try:
-            infos.append(read_lesson(path).info)
+            infos.append(
+                course.last_built(root, path.stem) if path in fresh else read_lesson(path).info
+            )
         except LessonError as error:
             unreadable[path.stem] = str(error)  # listed with its error, and its last good build
     failures = {r.name: r.error for r in results if r.error}
     course.write_index(root, config, infos, failures, unreadable)
-    note = course.refresh_readme(root, config, lessons) if readme and not unreadable else ""
+    note = ""
+    if readme and not unreadable:
+        note = course.refresh_readme(root, config, lessons, infos if not lessons.problems else None)
     if note:
         print(note, flush=True)

@@ -60,14 +60,17 @@ def update_readme(readme: Path, config: CourseConfig, lessons: list[LessonInfo])
     return new != text
 
 
-def refresh_readme(root: Path, config: CourseConfig, lessons: Lessons) -> str:
-    """Bring the README's table up to date when every header reads; a line saying what
-    happened, or "" when nothing changed (or there is no README to keep)."""
+def refresh_readme(
+    root: Path, config: CourseConfig, lessons: Lessons, infos: list[LessonInfo] | None = None
+) -> str:
+    """Bring the README's table up to date when every header reads (`infos`: the headers,
+    when the caller has them); a line saying what happened, or "" when nothing changed (or
+    there is no README to keep)."""
     readme = root / "README.md"
     if not readme.is_file() or lessons.problems or README_START not in readme.read_text("utf-8"):
         return ""  # no README, or one without a generated table: nothing to keep
     try:
-        infos = [read_lesson(p).info for p in lessons.paths]
+        infos = infos if infos is not None else [read_lesson(p).info for p in lessons.paths]
     except LessonError as error:
         return f"README.md: table not updated ({error}); run `make readme` once that is fixed"
     return "README.md: lesson table updated" if update_readme(readme, config, infos) else ""
@@ -99,7 +102,7 @@ def write_index(
     its last good build, with the error: students keep the materials, the author sees why.
     """
     unreadable = unreadable or {}
-    lessons = sorted([*lessons, *(_last_built(root, n) for n in unreadable)], key=_by_name)
+    lessons = sorted([*lessons, *(last_built(root, n) for n in unreadable)], key=_by_name)
     failures = {**failures, **unreadable}
     cards = "\n".join(_lesson_card(root, info, failures.get(info.name)) for info in lessons)
     page = INDEX_PAGE.format(
@@ -169,7 +172,7 @@ def masthead(config: CourseConfig) -> str:
     return "\n".join(lines)
 
 
-def _last_built(root: Path, name: str) -> LessonInfo:
+def last_built(root: Path, name: str) -> LessonInfo:
     """What the last good build of a lesson recorded about it (or just its name)."""
     built = archive.read_manifest(root / "build" / name)
     return LessonInfo(

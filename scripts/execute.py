@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
-import os
 import sys
 import tempfile
 from importlib import metadata
@@ -18,15 +16,14 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from .errors import SettingError
 from .files import write_atomic
 from .lesson import Lesson, LessonError
+from .settings import cell_timeout
 
 KERNEL_NAME = "course-python"
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
 # The matplotlib style the sandbox gives every run (figures that read in greyscale).
 STYLE = Path(__file__).resolve().parent / "templates" / "matplotlibrc"
-DEFAULT_CELL_TIMEOUT = 120  # seconds; COURSE_CELL_TIMEOUT overrides it
 # Bump when the kernel set-up below changes what outputs look like.
 EXECUTION_SETUP = "figures=svg;dpi=100;font=12;v3"
 KERNEL_CONFIG = """\
@@ -39,25 +36,6 @@ c.InlineBackend.rc = {
 }
 c.HistoryManager.enabled = False
 """
-
-
-def cell_timeout() -> int:
-    """Seconds a cell may run: COURSE_CELL_TIMEOUT, a positive number (120 when unset)."""
-    raw = os.environ.get("COURSE_CELL_TIMEOUT", "").strip()
-    if not raw:
-        return DEFAULT_CELL_TIMEOUT
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = 0.0
-    # 0 would mean "no timeout" to nbclient: a looping lesson would hang the build for ever.
-    if not 0 < seconds < float("inf"):
-        raise SettingError(
-            "COURSE_CELL_TIMEOUT",
-            f"{raw!r} is not a positive number of seconds",
-            f"set it to e.g. {DEFAULT_CELL_TIMEOUT}, or unset it for the default",
-        )
-    return math.ceil(seconds)
 
 
 def cache_key(notebook: nbformat.NotebookNode) -> str:

@@ -7,11 +7,12 @@ import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import jupytext
-import nbformat
+from typing import TYPE_CHECKING
 
 from .errors import CourseError, shown
+
+if TYPE_CHECKING:
+    import nbformat
 
 FILE_NAME = re.compile(r"^(?P<number>\d\d)_(?P<slug>[a-z0-9]+(?:_[a-z0-9]+)*)\.py$")
 VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)$")
@@ -60,17 +61,21 @@ class Lesson:
     info: LessonInfo
     notebook: nbformat.NotebookNode
     cell_lines: list[tuple[int, int]]  # 1-based first and last line of each cell in the .py
+    # The bytes this was read from: the build records their hash, not the file's at the end,
+    # so a save while the build runs (course watch) is never taken as built.
+    source: bytes = b""
 
 
 def read_lesson(path: Path) -> Lesson:
     """Read and validate one lesson source; raise LessonError naming the line at fault."""
     name = _check_file_name(path)
-    text = _read_text(path)
+    raw = path.read_bytes()
+    text = _decode(path, raw)
     _check_python_syntax(path, text)
-    notebook = jupytext.reads(text, fmt="py:percent")
+    notebook = _jupytext().reads(text, fmt="py:percent")
     cell_lines = _cell_line_ranges(path, text, len(notebook.cells))  # percent format first
     info = _read_header(path, name, text, notebook.metadata)
-    lesson = Lesson(info, notebook, cell_lines)
+    lesson = Lesson(info, notebook, cell_lines, raw)
     _check_no_magics(lesson)
     return lesson
 
@@ -78,7 +83,7 @@ def read_lesson(path: Path) -> Lesson:
 def read_cells(path: Path) -> tuple[nbformat.NotebookNode, list[tuple[int, int]]]:
     """A source's cells and their line ranges, without the header checks (for the linter)."""
     text = _read_text(path)
-    notebook = jupytext.reads(text, fmt="py:percent")
+    notebook = _jupytext().reads(text, fmt="py:percent")
     return notebook, _cell_line_ranges(path, text, len(notebook.cells))
 
 
@@ -114,8 +119,19 @@ def _check_file_name(path: Path) -> str:
     return path.stem
 
 
+def _jupytext():
+    """jupytext, imported when a lesson is first read: it loads nbformat and jupyter_client,
+    about half a second, which a build with nothing to do never needs."""
+    import jupytext
+
+    return jupytext
+
+
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    return _decode(path, path.read_bytes())
+
+
+def _decode(path: Path, raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -38,30 +38,92 @@ def build_lessons(
 ) -> list[LessonResult]:
     """Build `paths` with up to `jobs` processes; the results are in the order of `paths`."""
     lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
-    pool = ProcessPoolExecutor(
+    pool = _pool(jobs)
+    waiting = list(paths)
+    running: dict[Future, tuple[Path, str]] = {}
+
+    def start_lessons() -> None:
+        # At most jobs + 1 lessons under way: each one's executed notebook stays in this
+        # process until it is published, so memory must not grow with the course; the one
+        # beyond `jobs` keeps a core busy while another lesson's last artifact renders.
+        while waiting and len({path for path, _ in running.values()}) < jobs + 1:
+            path = waiting.pop(0)
+            running[pool.submit(_prepare, path, root, config, progress)] = (path, "prepare")
+
+    try:
+        start_lessons()
+        _run_to_end(pool, running, lessons, progress, start_lessons)
+    except BaseException:  # interrupted: no worker may go on rendering (or hold a kernel)
+        _abandon(pool, lessons)
+        raise
+    pool.shutdown()
+    return [lessons[path].result for path in paths]
+
+
+def build_decks_first(
+    paths: list[Path], root: Path, config: CourseConfig, jobs: int, progress, on_deck
+) -> list[LessonResult]:
+    """`course watch`'s route: each lesson's deck is published as soon as it is rendered, and
+    `on_deck(name)` called; its handouts follow on the pool, and `finish` records them all.
+
+    Prepare and deck run in this process, which `course watch` keeps warm (imports done, no
+    pool to fork and no notebook to pickle before the deck), so the deck an author is looking
+    at comes first; the handouts take the other cores meanwhile.
+    """
+    lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
+    pool = _pool(max(1, min(jobs, len(build.AFTER_DECK))))
+    try:
+        running: dict[Future, tuple[Path, str]] = {}
+        for path in paths:
+            lesson = lessons[path]
+            if not _advance(lesson, "prepare", _prepare(path, root, config, progress), progress):
+                continue  # it failed: already closed
+            lesson.due = set(build.AFTER_DECK) | {"deck"}
+            deck = _render(lesson.prepared, "deck", progress)
+            if deck[1]:  # failed: no handouts either, and nothing is published
+                lesson.due = {"deck"}
+                _advance(lesson, "deck", deck, progress)
+                continue
+            build.publish_deck(lesson.prepared)
+            on_deck(path.stem)
+            _advance(lesson, "deck", deck, progress)
+            for edition in build.AFTER_DECK:
+                running[pool.submit(_render, lesson.prepared, edition, progress)] = (path, edition)
+        _run_to_end(pool, running, lessons, progress)
+    except BaseException:
+        _abandon(pool, lessons)
+        raise
+    pool.shutdown()
+    return [lessons[path].result for path in paths]
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("fork"),  # each worker starts warm, imports done
         initializer=_init_worker,
         initargs=(os.getpid(),),
     )
-    try:
-        running: dict[Future, tuple[Path, str]] = {}
-        for path in paths:
-            running[pool.submit(_prepare, path, root, config, progress)] = (path, "prepare")
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                path, stage = running.pop(future)
-                for follow_up in _advance(lessons[path], stage, future.result(), progress):
-                    running[pool.submit(_render, *follow_up, progress)] = (path, follow_up[1])
-    except BaseException:  # interrupted: no worker may go on rendering (or hold a kernel)
-        _stop_workers(pool)
-        for lesson in lessons.values():
-            if lesson.prepared is not None:
-                build.discard(lesson.prepared)  # staged, never to be published
-        raise
-    pool.shutdown()
-    return [lessons[path].result for path in paths]
+
+
+def _run_to_end(pool, running: dict, lessons: dict, progress, start_more=None) -> None:
+    """Collect finished stages and submit what they make due (and, with `start_more`, the
+    lessons that may start now), until nothing runs."""
+    while running:
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in done:
+            path, stage = running.pop(future)
+            for follow_up in _advance(lessons[path], stage, future.result(), progress):
+                running[pool.submit(_render, *follow_up, progress)] = (path, follow_up[1])
+        if start_more is not None:
+            start_more()
+
+
+def _abandon(pool: ProcessPoolExecutor, lessons: dict) -> None:
+    _stop_workers(pool)
+    for lesson in lessons.values():
+        if lesson.prepared is not None:
+            build.discard(lesson.prepared)  # staged, never to be published
 
 
 def _init_worker(parent: int) -> None:

@@ -2,8 +2,11 @@
 
 Three parts, one thread each: the HTTP server (files from build/, HTML pages with a small
 reload script added as they are sent), the file watcher (watchfiles, on sources/), and the
-main thread, which runs `python -m scripts build NN_slug` for each saved lesson and records
-the outcome the pages poll for. Ctrl-C stops all three.
+main thread, which hands each saved lesson to a build process kept warm for the purpose
+(scripts/warmbuild.py) and records what it reports, for the pages to wait on. The author's
+loop is deck first: a saved lesson's deck is published, and its pages reload, as soon as it
+is rendered; the handouts follow, and the page says so until they are in build/ too.
+Ctrl-C stops all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from functools import partial
 from http import HTTPStatus
@@ -28,35 +30,46 @@ import watchfiles
 
 from .errors import SettingError
 from .lesson import FILE_NAME
-from .report import read_report
 
 RELOAD_PATH = "/__reload"
 LESSON_FOLDER = re.compile(r"^\d\d_[a-z0-9_]+$")
 # Added to every HTML page as it is served (never to the files): poll, then reload or show
 # the build error over the page. The last good deck stays underneath.
+RELOAD_WAIT = 25.0  # seconds a page's request may wait for news before it asks again
 RELOAD_SCRIPT = """
 <script>/* added by `make watch` while serving; not part of the file */
 (function () {
-  var lesson = %(lesson)s, since = %(since)d, box = null;
-  function show(error) {
-    if (!error) { if (box) { box.remove(); box = null; } return; }
-    if (!box) {
-      box = document.createElement("pre");
-      box.id = "watch-build-error";
-      box.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:99999;margin:0;" +
-        "padding:0.8em 1.2em;background:#b00020;color:#fff;font:16px/1.4 monospace;" +
-        "white-space:pre-wrap;text-align:left";
-      document.body.appendChild(box);
+  var lesson = %(lesson)s, since = %(since)d, seen = -1, box = null, note = null;
+  function banner(old, id, css, text) {
+    if (!text) { if (old) { old.remove(); } return null; }
+    if (!old) {
+      old = document.createElement("pre");
+      old.id = id;
+      old.setAttribute("role", "status");
+      old.style.cssText = "position:fixed;z-index:99999;margin:0;padding:0.5em 1em;" +
+        "font:16px/1.4 monospace;white-space:pre-wrap;text-align:left;" + css;
+      document.body.appendChild(old);
     }
-    box.textContent = "Build failed; this is the last good version.\\n" + error;
+    old.textContent = text;
+    return old;
   }
+  function show(state) {
+    box = banner(box, "watch-build-error", "left:0;right:0;bottom:0;background:#b00020;color:#fff",
+      state.error && "Build failed; this is the last good version.\\n" + state.error);
+    note = banner(note, "watch-handouts", "right:0;top:0;background:#fff3c4;color:#3b2f00",
+      state.handouts.length && "Handouts are being rebuilt (" + state.handouts.join(", ") + ")...");
+  }
+  /* Each request waits at the server until something changed since `seen` (a long poll), so
+     a rebuilt deck reloads at once, without polling every few hundred ms. */
   function poll() {
-    fetch("%(endpoint)s?lesson=" + lesson + "&since=" + since, {cache: "no-store"})
+    fetch("%(endpoint)s?lesson=" + lesson + "&since=" + since + "&seen=" + seen,
+          {cache: "no-store"})
       .then(function (response) { return response.json(); })
       .then(function (state) {
         if (state.reload) { location.reload(); return; }
-        show(state.error);
-        setTimeout(poll, 700);
+        seen = state.seen;
+        show(state);
+        poll();
       })
       .catch(function () { setTimeout(poll, 2000); });  /* watch stopped or restarting */
   }
@@ -67,32 +80,64 @@ RELOAD_SCRIPT = """
 
 
 class BuildLog:
-    """Which lesson was rebuilt when, and which ones fail: what the pages poll for."""
+    """Which lesson's deck was rebuilt when, which handouts are still being rebuilt, and which
+    lessons fail: what the pages wait for."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.count = 0  # builds finished so far; a page remembers the count it was served at
+        self._changed = threading.Condition()
+        self.count = 0  # decks (or builds) finished so far; a page remembers the count it got
+        self.seen = 0  # anything recorded so far: a waiting page is answered when it moves
         self._last: dict[str, tuple[int, str]] = {}  # lesson → (count, error or "")
+        self._pending: set[str] = set()  # lessons whose deck is new and handouts still due
+        self._finished = 0  # the count when a build last finished: the course page follows it
+
+    def record_deck(self, lesson: str) -> None:
+        """`lesson`'s new deck is in build/: its pages reload; its handouts are on the way."""
+        with self._changed:
+            self.count += 1
+            self._last[lesson] = (self.count, "")
+            self._pending.add(lesson)
+            self._news()
 
     def record(self, lesson: str, error: str) -> None:
-        """One finished build of `lesson`; an empty error means it succeeded."""
-        with self._lock:
+        """One finished build of `lesson`; an empty error means it succeeded. A lesson whose
+        deck was shown already reloads no deck page again, unless the build then failed."""
+        with self._changed:
             self.count += 1
-            self._last[lesson] = (self.count, error)
+            if lesson not in self._pending or error:
+                self._last[lesson] = (self.count, error)
+            self._pending.discard(lesson)
+            self._finished = self.count
+            self._news()
 
     def status(self, lesson: str, since: int) -> dict:
         """Reload when the page's lesson (any lesson, for other pages) was rebuilt since."""
-        with self._lock:
+        with self._changed:
             if lesson:
                 entries = [self._last[lesson]] if lesson in self._last else []
+                pending = sorted({lesson} & self._pending)
             else:
                 entries = list(self._last.values())
+                pending = sorted(self._pending)
             errors = [error for _, error in entries if error]
+            rebuilt = any(count > since and not error for count, error in entries)
             return {
                 "now": self.count,
-                "reload": any(count > since and not error for count, error in entries),
+                "seen": self.seen,
+                # the course page (and other pages) also follow the end of each build
+                "reload": rebuilt or (not lesson and self._finished > since),
                 "error": errors[0] if errors else None,
+                "handouts": pending,
             }
+
+    def wait(self, seen: int, timeout: float) -> None:
+        """Until something is recorded after `seen` (what a page last heard), or `timeout`."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.seen != seen, timeout)
+
+    def _news(self) -> None:
+        self.seen += 1
+        self._changed.notify_all()
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
@@ -153,10 +198,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def _send_status(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
         lesson = query.get("lesson", [""])[0]
-        try:
-            since = int(query.get("since", ["0"])[0])
-        except ValueError:
-            since = 0
+        since, seen = _number(query, "since", 0), _number(query, "seen", -1)
+        if seen >= 0:  # the page has heard everything up to `seen`: wait for news
+            self.log.wait(seen, RELOAD_WAIT)
         body = json.dumps(self.log.status(lesson, since)).encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "application/json")
@@ -172,6 +216,13 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         except ValueError:
             return ""
         return parts[0] if len(parts) == 2 and LESSON_FOLDER.match(parts[0]) else ""
+
+
+def _number(query: dict, key: str, default: int) -> int:
+    try:
+        return int(query.get(key, [str(default)])[0])
+    except ValueError:
+        return default
 
 
 def inject_reload_script(page: bytes, lesson: str, since: int) -> bytes:
@@ -203,26 +254,28 @@ def make_server(build_dir: Path, host: str, port: int, log: BuildLog) -> Threadi
 
 
 class Builder:
-    """Runs the build in a child process and records each lesson's outcome from its report."""
+    """Hands builds to a warm build process (scripts/warmbuild.py) and records what it reports:
+    each new deck as soon as it is published, then each lesson's outcome."""
 
     def __init__(self, root: Path, log: BuildLog) -> None:
         self.root, self.log = root, log
         self.process: subprocess.Popen | None = None
 
+    def start(self) -> None:
+        """Start the build process: it imports the pipeline while watch does its first build."""
+        command = [sys.executable, "-m", "scripts.warmbuild", str(self.root)]
+        # stdin and stdout are for requests and events; its stderr is the terminal
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+
     def build(self, lessons: list[str]) -> None:
-        """Build the named lessons (every lesson when none); the terminal shows the build."""
+        """Build the named lessons (every lesson when none), deck first."""
         names = lessons or sorted(p.stem for p in (self.root / "sources").glob("*.py"))
         print(f"watch: building {', '.join(lessons) or 'every lesson'}", flush=True)
-        with tempfile.TemporaryDirectory(prefix="watch-") as folder:
-            report = Path(folder) / "report.json"
-            command = [sys.executable, "-m", "scripts", "--root", str(self.root), "build"]
-            command += [*lessons, "--report", str(report)]
-            if lessons:
-                command += ["--jobs", "1"]
-            self.process = subprocess.Popen(command)  # its output goes straight to the terminal
-            code = self.process.wait()
-            self.process = None
-            errors = read_report(report)  # what the build says, not what it printed
+        if self.process is None or self.process.poll() is not None:
+            self.start()  # the first build, or the last one's process died
+        errors, code = self._request(lessons)
         for name in names:
             error = errors.get(name, "")
             if code and not errors:  # the build stopped before it could report on the lessons
@@ -230,8 +283,25 @@ class Builder:
             self.log.record(name, error)
             print(f"watch: {name} {'FAILED: ' + error if error else 'ok'}", flush=True)
 
+    def _request(self, lessons: list[str]) -> tuple[dict, int]:
+        """One request; the events it brings until the build is over: (errors, exit code)."""
+        process = self.process
+        try:
+            process.stdin.write(json.dumps({"lessons": lessons}) + "\n")
+            process.stdin.flush()
+            for line in process.stdout:
+                event = json.loads(line)
+                if "deck" in event:
+                    self.log.record_deck(event["deck"])
+                    print(f"watch: {event['deck']} deck ready; handouts follow", flush=True)
+                else:
+                    return event["done"], event["code"]
+        except (BrokenPipeError, ValueError):
+            pass
+        return {}, process.wait()  # it died: its own lines on the terminal say why
+
     def stop(self) -> None:
-        """Interrupt a build in progress (it never leaves half-written artifacts)."""
+        """Interrupt a build in progress (it never leaves half-written artifacts), and end."""
         process = self.process
         if process is None or process.poll() is not None:
             return
@@ -288,6 +358,7 @@ def command_watch(root: Path, host: str, port: int) -> int:
     for thread in threads:
         thread.start()
     builder = Builder(root, log)
+    builder.start()
     print(f"Serving build/ at http://{host}:{server.server_port}/ (Ctrl-C stops)", flush=True)
     try:
         builder.build([])  # bring build/ up to date first: cached lessons take a second

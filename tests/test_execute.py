@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import copy
 import re
+import subprocess
+import sys
 from xml.etree import ElementTree
 
 import nbformat
@@ -83,6 +85,26 @@ def test_unchanged_course_build_does_nothing_and_says_so(course_copy):
     assert run_build(course_copy, "build").returncode == 0
     again = run_build(course_copy, "build")
     assert "Nothing to do: every lesson is up to date." in again.stdout
+    index = (course_copy / "build" / "index.html").read_bytes()
+    # ...and loads none of the pipeline to say so: the course page comes from the manifests
+    probe = subprocess.run(
+        [sys.executable, "-c", NOTHING_TO_DO_PROBE, str(course_copy)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.stdout.split() == ["0"], probe.stdout + probe.stderr
+    assert (course_copy / "build" / "index.html").read_bytes() == index
+
+
+NOTHING_TO_DO_PROBE = """
+import contextlib, io, sys
+from scripts.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(["--root", sys.argv[1], "build"])
+heavy = ("jupytext", "nbformat", "nbclient", "nbconvert", "weasyprint", "jupyter_client")
+print(code, *[name for name in heavy if name in sys.modules])
+"""
 
 
 def test_parallel_build_outputs_equal_serial_build(tmp_path):

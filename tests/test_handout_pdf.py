@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import pdfplumber
 import pytest
@@ -167,6 +169,29 @@ def test_every_font_is_embedded(tiny_course, lesson, edition):
             if not {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor):
                 missing.append(f"{name} {font.get('/BaseFont')}")
     assert missing == []
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_pdffonts_lists_only_embedded_subset_truetype_fonts(tiny_course, lesson):
+    """What poppler's pdffonts says of both editions: every font embedded and subset, and no
+    Type 3 font (glyphs as drawings: blurry, unsearchable), which none of them had before the
+    speed work. A change to fonts for speed must keep this."""
+    pdffonts = shutil.which("pdffonts")
+    if pdffonts is None:
+        pytest.skip("no pdffonts (poppler-utils) on the PATH")
+    for edition in EDITIONS:
+        listed = subprocess.run(
+            [pdffonts, str(pdf_path(tiny_course, lesson, edition))],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()[2:]
+        assert listed, f"{lesson} {edition}: no fonts at all"
+        for row in listed:
+            assert "Type 3" not in row, row
+            # the columns after the type and encoding: emb sub uni object ID
+            emb, sub = row.split()[-5:-3]
+            assert (emb, sub) == ("yes", "yes"), row
 
 
 def test_figures_are_vector_drawings_not_pictures(tiny_course):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scripts import build, schedule
+from scripts import archive, build, schedule
 from scripts.config import CourseConfig
 
 REAL_RENDER = build.render
@@ -43,3 +43,49 @@ def test_results_come_back_in_the_order_asked_with_their_time(course_copy):
     results = schedule.build_lessons(paths, course_copy, CourseConfig(), 2, quiet)
     assert [r.path for r in results] == paths
     assert all(not r.error and r.seconds > 0 for r in results)
+
+
+REAL_PREPARE = build.prepare
+
+
+def prepare_counting_staged(path, root, config, progress):
+    """build.prepare, noting how many other lessons are staged (under way) as it starts."""
+    staged = len(list((root / "build").glob(".0*")))
+    with open(root / "staged.txt", "a") as record:
+        record.write(f"{staged}\n")
+    return REAL_PREPARE(path, root, config, progress)
+
+
+def test_a_lesson_starts_only_when_few_are_under_way(course_copy, monkeypatch):
+    """Memory does not grow with the course: with one worker, at most two lessons are under way
+    (one rendering, one preparing), so no lesson starts before the first one is published."""
+    monkeypatch.setattr(build, "prepare", prepare_counting_staged)
+    paths = sorted((course_copy / "sources").glob("0*.py"))
+    assert len(paths) >= 3
+    results = schedule.build_lessons(paths, course_copy, CourseConfig(), 1, quiet)
+    assert all(not r.error for r in results)
+    staged = [int(n) for n in (course_copy / "staged.txt").read_text().split()]
+    assert len(staged) == len(paths) and max(staged) <= 1
+
+
+def test_decks_first_publishes_the_deck_before_the_handouts(course_copy):
+    """`course watch`'s route: the deck is in build/ (and announced) while the handouts render;
+    a save meanwhile is not taken as built (the manifest hashes the bytes that were read)."""
+    source = course_copy / "sources" / "02_second.py"
+    out = course_copy / "build" / "02_second"
+    announced = []
+
+    def on_deck(name: str) -> None:
+        announced.append((name, sorted(p.name for p in out.iterdir())))
+        source.write_text(source.read_text(encoding="utf-8") + "\n# %%\n_saved_again = 1\n")
+
+    (result,) = schedule.build_decks_first([source], course_copy, CourseConfig(), 2, quiet, on_deck)
+
+    assert result.error == ""
+    deck = next(name for name in result.built if name.endswith(".slides.html"))
+    assert announced == [("02_second", [deck])]  # the deck alone, before anything else
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*result.built, ".built.json", ".source.py"]
+    )
+    assert len(result.built) == 4 and deck in archive.read_manifest(out).artifacts
+    assert not archive.is_fresh(source, out, CourseConfig())  # the second save is still due

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -142,6 +143,9 @@ def test_saved_lesson_is_rebuilt_alone_and_its_page_told_to_reload(watching):
     assert watching.status("01_tag_table", since)["reload"] is False
     assert other.stat().st_mtime_ns == other_built
     assert "watch: building 02_second" in watching.output()
+    assert "watch: 02_second deck ready; handouts follow" in watching.output()
+    wait_for(lambda: not watching.status("02_second")["handouts"], 120, "the handouts")
+    assert "watch: 02_second ok" in watching.output()
 
 
 def test_url_of_an_older_deck_version_leads_to_the_current_deck(watching):
@@ -181,10 +185,69 @@ def test_status_asks_a_page_to_reload_only_after_its_lesson_rebuilt():
     served_at = log.count
     assert log.status("01_a", served_at)["reload"] is False
     log.record("02_b", "sources/02_b.py:3: boom; fix it")
-    assert log.status("01_a", served_at) == {"now": 2, "reload": False, "error": None}
+    assert log.status("01_a", served_at) == {
+        "now": 2,
+        "seen": 2,
+        "reload": False,
+        "error": None,
+        "handouts": [],
+    }
     assert log.status("", served_at)["error"] == "sources/02_b.py:3: boom; fix it"
     log.record("01_a", "")
     assert log.status("01_a", served_at)["reload"] is True
+
+
+def test_a_deck_page_reloads_once_its_deck_is_new_and_says_when_handouts_are_due():
+    log = BuildLog()
+    log.record("01_a", "")
+    deck_page = course_page = log.count
+    log.record_deck("01_a")  # deck first: its pages reload now
+    assert log.status("01_a", deck_page)["reload"] is True
+    deck_page = log.count  # the reloaded page
+    assert log.status("01_a", deck_page) == {
+        "now": deck_page,
+        "seen": 2,
+        "reload": False,
+        "error": None,
+        "handouts": ["01_a"],
+    }
+    assert log.status("", course_page)["handouts"] == ["01_a"]
+    log.record("01_a", "")  # the handouts are in: the deck page stays, the course page follows
+    assert log.status("01_a", deck_page)["reload"] is False
+    assert log.status("01_a", deck_page)["handouts"] == []
+    assert log.status("", deck_page)["reload"] is True
+
+
+def test_handouts_that_fail_after_the_deck_show_their_error():
+    log = BuildLog()
+    log.record_deck("01_a")
+    served_at = log.count
+    log.record("01_a", "sources/01_a.py:1: the build failed; report this")
+    state = log.status("01_a", served_at)
+    assert state["reload"] is False and state["error"].startswith("sources/01_a.py:1:")
+    assert state["handouts"] == []
+
+
+def test_a_waiting_page_is_answered_when_news_comes_and_not_before():
+    log = BuildLog()
+    started = time.monotonic()
+    log.wait(log.seen, 0.3)  # nothing happens: it waits the whole timeout
+    assert time.monotonic() - started >= 0.3
+    threading.Timer(0.2, log.record_deck, args=("01_a",)).start()
+    started = time.monotonic()
+    log.wait(0, 30)
+    assert log.seen == 1 and time.monotonic() - started < 10
+
+
+def test_reload_script_is_valid_javascript(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node on the PATH to check the script's syntax with")
+    page = inject_reload_script(b"<body></body>", "01_a", 7).decode()
+    script = tmp_path / "reload.js"
+    script.write_text(page.split("<script>", 1)[1].rsplit("</script>", 1)[0], encoding="utf-8")
+    checked = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_reload_script_goes_before_the_last_body_end():

@@ -1,0 +1,99 @@
+"""The build process `course watch` keeps running, so that a save costs only the build itself.
+
+Starting Python and importing the pipeline (nbconvert, WeasyPrint, jupytext) takes about a
+second, as long as rendering a deck: a fresh `course build` per save would double the time
+from save to deck. This process pays it once, when watch starts, then builds on request:
+
+- stdin, one JSON request per line: `{"lessons": ["02_x", ...]}` (an empty list: every lesson).
+  Named lessons are built deck first (schedule.build_decks_first); every lesson, as `make`.
+- stdout, one JSON event per line: `{"deck": "02_x"}` when a lesson's new deck is in build/,
+  then `{"done": {"02_x": ""}, "code": 0}` when the request is over (each lesson's error, or "").
+- The build's own lines (progress, summary, errors) go to stderr: watch's terminal.
+
+Run by scripts/watch.py as `python -m scripts.warmbuild COURSE_ROOT`; it dies with watch.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import cli, runtime
+from .config import load_config
+from .errors import CourseError
+from .report import read_report
+from .sandbox import die_with_parent
+
+
+def serve(root: Path, requests, emit) -> None:
+    """Build each request read from `requests` (lines); report through `emit(event)`."""
+    runtime.configure()
+    _warm_up(load_config(root))
+    for line in requests:
+        lessons = json.loads(line)["lessons"]
+        on_deck = (lambda name: emit({"deck": name})) if lessons else None
+        with tempfile.TemporaryDirectory(prefix="watch-") as folder:
+            report = Path(folder) / "report.json"
+            code = _build(root, lessons, report, on_deck)
+            emit({"done": read_report(report), "code": code})
+
+
+def _warm_up(config) -> None:
+    """Render a deck and a handout of `make new`'s skeleton (not executed) in a temporary
+    folder, so that the first save does not pay what every process pays once: imports,
+    templates, the deck's subset font, fontconfig and WeasyPrint's first layout (about 4 s
+    of the first deck on this machine). Handouts render in processes forked from this one,
+    so they start warm too."""
+    from . import build, scaffold
+    from .lesson import read_lesson
+
+    with tempfile.TemporaryDirectory(prefix="watch-warm-up-") as folder:
+        source = Path(folder) / "sources" / "99_warm_up.py"
+        source.parent.mkdir()
+        source.write_text(scaffold.render("Warm up", datetime.date(2000, 1, 1)), encoding="utf-8")
+        lesson = read_lesson(source)
+        rendered = build.for_rendering(lesson.notebook, lesson)
+        staging = Path(folder) / "staging"
+        staging.mkdir()
+        prepared = build.Prepared(lesson, lesson.notebook, rendered, staging, False, config)
+        for artifact in ("deck", "worked"):
+            build.render(prepared, artifact, lambda name, message: None)
+
+
+def _build(root: Path, lessons: list[str], report: Path, on_deck) -> int:
+    """One `course build`, as the command line runs it; a user error is its one line."""
+    try:
+        return cli.command_build(
+            root, load_config(root), lessons, os.cpu_count() or 1, report, on_deck
+        )
+    except CourseError as error:  # a bad pyproject.toml, an unknown lesson: as cli.main says it
+        for text in str(error).splitlines():
+            print(f"error: {text}", file=sys.stderr, flush=True)
+        return 1
+
+
+def main(root: Path) -> int:
+    die_with_parent(os.getppid())
+    events = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the build's prints: the terminal
+    sys.stdout = sys.stderr
+
+    def emit(event: dict) -> None:
+        events.write(json.dumps(event) + "\n")
+        events.flush()
+
+    try:
+        serve(root, sys.stdin, emit)
+    except KeyboardInterrupt:  # Ctrl-C or watch stopping: the build cleaned up after itself
+        return 130
+    except BrokenPipeError:  # watch is gone
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
