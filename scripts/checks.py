@@ -60,7 +60,7 @@ def check_problem(source: str) -> tuple[int, str, str] | None:
     except ValueError as error:
         return (
             error.args[0] - 1,
-            "a check cell holds only `assert condition, \"hint\"` statements, one per check",
+            'a check cell holds only `assert condition, "hint"` statements, one per check',
             "move other code into the solution",
         )
     if not asserts:

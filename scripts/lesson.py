@@ -19,7 +19,13 @@ VERSION = re.compile(r"^(?P<major>\d+)\.(?P<minor>\d+)$")
 HEADER_KEYS = ("title", "version", "date", "summary")
 KNOWN_TAGS = frozenset(
     {
-        "exercise", "solution", "check", "notes", "slides-only", "handout-only", "hide-input",
+        "exercise",
+        "solution",
+        "check",
+        "notes",
+        "slides-only",
+        "handout-only",
+        "hide-input",
         "incremental",
     }
 )

@@ -174,7 +174,7 @@ def _no_check(where: str, line: int) -> Finding:
     return Finding(
         where,
         line,
-        "this exercise has no check; add a `# %% tags=[\"check\"]` cell after its solution "
+        'this exercise has no check; add a `# %% tags=["check"]` cell after its solution '
         'with one `assert condition, "hint"` per check (see sources/README.md)',
     )
 
