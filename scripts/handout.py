@@ -28,8 +28,15 @@ SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines st
 # A contents list this long is set in two columns: in one, the cover holds about 28 entries,
 # and the rest would sit alone on a page of their own (handout.css: .toc ol.columns).
 TOC_COLUMNS_FROM = 20
+# nbconvert's HTML for a markdown `#`/`##` heading (its markdown renderer, mistune, writes
+# the id from the text); the cells come after BODY_START, so the cover's headings never match.
 HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
+# The two places our handout template (templates/handout/index.html.j2) leaves for this module:
+# where the cells start, and the contents list, which is known only once nbconvert has written
+# the headings. Passed to the template, so that both sides name the same strings.
+BODY_START = "<main>"
+CONTENTS_SLOT = "<!-- contents: filled in by scripts/handout.py -->"
 
 
 def render_handout_html(
@@ -52,10 +59,13 @@ def render_handout_html(
     )
     resources = {"handout": _handout_facts(info, edition, config)}
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
-    cover, body = page.split("<main>", 1)
+    cover, body = page.split(BODY_START, 1)
     body, toc = number_headings(body)
     columns = ' class="columns"' if toc.count("<li") >= TOC_COLUMNS_FROM else ""
-    return cover.replace("<ol></ol>", f"<ol{columns}>{toc}</ol>", 1) + "<main>" + body
+    contents = f"<ol{columns}>{toc}</ol>"
+    if f"<ol>{CONTENTS_SLOT}</ol>" not in cover:  # the template lost its slot: say so, loudly
+        raise RuntimeError("templates/handout/index.html.j2 has no contents slot")
+    return cover.replace(f"<ol>{CONTENTS_SLOT}</ol>", contents, 1) + BODY_START + body
 
 
 def write_pdf(
@@ -192,7 +202,8 @@ def _handout_facts(info: LessonInfo, edition: str, config: CourseConfig) -> dict
         "keywords": ", ".join(
             [config.title, info.name, f"v{info.version}", edition, *info.summary]
         ),
-        "toc": "",
+        "contents_slot": CONTENTS_SLOT,
+        "body_start": BODY_START,
     }
 
 
