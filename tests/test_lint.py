@@ -13,7 +13,7 @@ from nbformat.v4 import new_output
 
 from scripts.execute import cache_key
 from scripts.lesson import read_cells
-from scripts.lint import SLIDE_OUTPUT_LINES, lint_lesson
+from scripts.lint import SLIDE_OUTPUT_LINES, lint_lesson, long_lines
 
 from .conftest import FIXTURES, run_build
 
@@ -185,3 +185,9 @@ def test_figure_found_only_in_the_recorded_outputs_needs_alt_text(tmp_path):
     nbformat.write(cached, tmp_path / f"{path.stem}.ipynb")
     (finding,) = lint_lesson(path, tmp_path)
     assert finding.line == line_of(path, 'tags=["solution"]') and "alt text" in finding.message
+
+
+def test_a_long_change_note_in_the_header_is_not_a_long_line_but_long_code_is():
+    note = "x" * 120
+    text = f'# ---\n# lesson:\n#     changes: "{note}"\n# ---\n\n# %%\nvalue = "{note}"\n'
+    assert [finding.line for finding in long_lines("sources/01_x.py", text)] == [7]
