@@ -635,7 +635,7 @@ assert_close(sens_A[1], sens_B[1])  # knob 1 only feeds the second score
 # pull the two teams in opposite directions, so any change to them is a trade-off.
 # Knob 1 helps both equally: it only feeds the second score, which both teams weigh 0.3.
 
-# %% tags=["check", "hide-input"]
+# %% tags=["check", "hide-input", "handout-only"]
 assert torch.allclose(sens_A, w_A @ jacobian(model, knobs.detach())), "sens_A should be w_A J"
 assert torch.allclose(sens_B, w_B @ jacobian(model, knobs.detach())), "sens_B should be w_B J"
 assert top_A == int(sens_A.abs().argmax()) and top_B == int(sens_B.abs().argmax()), (
