@@ -279,7 +279,7 @@ def _header_line(text: str, key: str) -> int:
 def _cell_line_ranges(path: Path, text: str, cell_count: int) -> list[tuple[int, int]]:
     """1-based line ranges of the cells, found from the `# %%` markers."""
     lines = text.splitlines()
-    body_start = _header_end(lines)
+    body_start = header_end(lines)
     starts = [i + 1 for i, line in enumerate(lines) if i >= body_start and CELL_MARKER.match(line)]
     if not starts and cell_count:
         raise LessonError(
@@ -308,7 +308,8 @@ def _cell_line_ranges(path: Path, text: str, cell_count: int) -> list[tuple[int,
     return ranges
 
 
-def _header_end(lines: list[str]) -> int:
+def header_end(lines: list[str]) -> int:
+    """How many lines the `# ---` ... `# ---` header at the top takes; 0 when there is none."""
     if not lines or lines[0].strip() != "# ---":
         return 0
     for index, line in enumerate(lines[1:], start=1):

@@ -14,7 +14,15 @@ from . import alttext, checks
 from .config import CourseConfig
 from .course import readme_table, replace_between_markers
 from .errors import CourseError
-from .lesson import KNOWN_TAGS, MAGIC_LINE, LessonError, read_cells, read_lesson, shown
+from .lesson import (
+    KNOWN_TAGS,
+    MAGIC_LINE,
+    LessonError,
+    header_end,
+    read_cells,
+    read_lesson,
+    shown,
+)
 from .lessons import Lessons
 from .sanitize import UNSAFE_FIX, sanitize_markdown
 
@@ -288,7 +296,7 @@ def long_lines(where: str, text: str) -> list[Finding]:
     the header (no slide or page shows it as written; `make bump` writes a change note there
     on one line)."""
     lines = text.splitlines()
-    header = _header_lines(lines)
+    header = header_end(lines)
     return [
         Finding(
             where,
@@ -299,16 +307,6 @@ def long_lines(where: str, text: str) -> list[Finding]:
         for number, line in enumerate(lines, start=1)
         if len(line) > LINE_LENGTH and not line.startswith("# %%") and number > header
     ]
-
-
-def _header_lines(lines: list[str]) -> int:
-    """How many lines the jupytext header (`# ---` ... `# ---`) at the top takes; 0 if none."""
-    if not lines or lines[0].strip() != "# ---":
-        return 0
-    for number, line in enumerate(lines[1:], start=2):
-        if line.strip() == "# ---":
-            return number
-    return 0
 
 
 def long_outputs(where: str, notebook, cell_lines: list, recorded) -> list[Finding]:
