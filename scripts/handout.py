@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
 import nbformat
-from nbconvert import HTMLExporter
 from pygments import highlight
 from pygments.filter import Filter
 from pygments.formatters import HtmlFormatter
@@ -15,7 +15,7 @@ from pygments.token import Comment, Keyword, Operator, String, Text
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets, pdfua
+from . import assets, nbhtml, pdfua
 from .config import CourseConfig
 from .exercises import add_tag, number_exercises
 from .lesson import LessonInfo
@@ -24,6 +24,7 @@ DEFAULT_CONFIG = CourseConfig()
 
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
+HIGHLIGHT_CACHE = 4096  # code cells kept highlighted, as in the deck (slides.HIGHLIGHT_CACHE)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
 # A contents list this long is set in two columns: in one, the cover holds about 28 entries,
 # and the rest would sit alone on a page of their own (handout.css: .toc ol.columns).
@@ -49,14 +50,7 @@ def render_handout_html(
     number_exercises(notebook, edition)  # "Exercise 2", its answer box and its solution
     _mark_short_cells(notebook)
     _keep_prose_with_code(notebook)
-    exporter = HTMLExporter(
-        extra_template_basedirs=[str(assets.TEMPLATES)],
-        extra_template_paths=[str(assets.TEMPLATES)],  # code_input.html.j2, shared by both
-        template_name="handout",
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        filters={"highlight_code": highlight_for_print},
-    )
+    exporter = nbhtml.exporter("html", "handout", highlight_for_print)
     resources = {"handout": _handout_facts(info, edition, config)}
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
     cover, body = page.split(BODY_START, 1)
@@ -139,7 +133,13 @@ def highlight_for_print(source: str, language: str | None = None, metadata=None)
     WeasyPrint lays out: about 40% of a handout's layout time went on spans that printed no
     differently from plain text. Merging them keeps the print style and drops that cost.
     """
-    lexer = get_lexer_by_name(language or "ipython3")
+    return _print_highlight(source, language or "ipython3")
+
+
+@functools.lru_cache(maxsize=HIGHLIGHT_CACHE)
+def _print_highlight(source: str, language: str) -> str:
+    """Cached: the worked and student handouts share most cells, and watch renders again."""
+    lexer = get_lexer_by_name(language)
     lexer.add_filter(_InkOnly())
     page = highlight(source or " ", lexer, HtmlFormatter(cssclass="highlight"))
     return _hang_long_lines(page, source)

@@ -30,6 +30,9 @@ URL_ATTRIBUTES = frozenset({"href", "src", "srcset", "poster", "data", "action",
 RESOURCE_ATTRIBUTES = frozenset({"src", "srcset", "poster", "data"})  # fetched, not followed
 REMOTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 LOCAL_SCHEMES = re.compile(r"^\s*(?:data|blob):", re.IGNORECASE)
+# What a screen reader hears for an author's `<img>` that has no alt: nbconvert's own words,
+# which its HTML exporter used to add in a pass our exporters skip (scripts/nbhtml.py).
+NO_ALT = "No description has been provided for this image"
 VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"})
 _PARSER = MarkdownIt("commonmark").enable("table")
 UNSAFE_FIX = "decks must work offline and prose runs no code (sources/README.md, Raw HTML)"
@@ -173,5 +176,7 @@ class _Cleaner(HTMLParser):
             alt = dict(attrs).get("alt") or ""
             self.out.append(html.escape(alt))  # an image with nothing local to show: its text
             return
+        if tag == "img" and not any(name == "alt" for name, _ in attrs):
+            kept.append(f'alt="{NO_ALT}"')  # as nbconvert says it (scripts/nbhtml.py)
         inside = " ".join([tag, *kept])
         self.out.append(f"<{inside}{' /' if closed else ''}>")

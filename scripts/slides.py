@@ -14,11 +14,10 @@ import re
 
 import nbformat
 from fontTools import subset
-from nbconvert import SlidesExporter
 from nbconvert.filters import Highlight2HTML
 from nbformat.v4 import new_markdown_cell
 
-from . import assets
+from . import assets, nbhtml
 from .config import CourseConfig
 from .editions import tags
 from .lesson import LessonInfo
@@ -43,6 +42,7 @@ REVEAL_CONFIG = {
 }
 # reveal.js plugins inside every deck (global name, file in node_modules): speaker view (S),
 # search (Ctrl+Shift+F) and zoom (Alt+click); scripts/templates/deck/deck.js adds the rest.
+HIGHLIGHT_CACHE = 4096  # code cells kept highlighted: a course of 40 lessons has about a thousand
 PLUGINS = {
     "RevealNotes": "reveal.js/plugin/notes/notes.js",
     "RevealSearch": "reveal.js/plugin/search/search.js",
@@ -129,14 +129,7 @@ def slide_count(deck: nbformat.NotebookNode) -> int:
 
 def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig) -> str:
     """The deck as one HTML file with reveal.js, its theme, plugins and images inside."""
-    exporter = SlidesExporter(
-        extra_template_basedirs=[str(assets.TEMPLATES)],
-        extra_template_paths=[str(assets.TEMPLATES)],  # code_input.html.j2, shared by both
-        template_name="deck",
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        filters={"highlight_code": highlight_for_deck},
-    )
+    exporter = nbhtml.exporter("slides", "deck", highlight_for_deck)
     resources = {
         "deck": {
             "title": info.title,
@@ -161,6 +154,14 @@ def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseCon
 def highlight_for_deck(source: str, language: str | None = None, metadata=None) -> str:
     """nbconvert's highlighting, each line a block of its own: walk-through steps pick lines
     by number, and a wrapped line continues with a hanging indent, as in the handout."""
+    # Of a cell's metadata, nbconvert's highlighter reads only the language of a %%magic cell.
+    return _highlight_lines(source, language, (metadata or {}).get("magics_language"))
+
+
+@functools.lru_cache(maxsize=HIGHLIGHT_CACHE)
+def _highlight_lines(source: str, language: str | None, magics_language: str | None) -> str:
+    """Cached: `course watch` renders the deck again on every save, most cells unchanged."""
+    metadata = {"magics_language": magics_language} if magics_language else None
     page = _HIGHLIGHT(source, language=language, metadata=metadata)
     head, rest = page.split("<pre>", 1)
     body, tail = rest.rsplit("</pre>", 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scripts.sanitize import sanitize_markdown
+from scripts.sanitize import NO_ALT, sanitize_markdown
 
 SAFE = (
     "H<sub>2</sub>O, x<sup>2</sup>, <kbd>Ctrl</kbd>+<kbd>C</kbd>, <br>, "
@@ -25,7 +25,7 @@ def test_ordinary_html_and_local_images_pass_unchanged():
         ("a <script>alert(1)</script> b\n", "a alert(1) b\n", "<script> element"),
         ("<script>\nalert(1)\n</script>\n\nafter\n", "\n\nafter\n", "<script> element"),
         ('<iframe src="https://x.org"></iframe>\n', "\n", "<iframe> element"),
-        ("<img src=a.png onerror=alert(1)>\n", '<img src="a.png">\n', "event handler onerror="),
+        ("<img src=a onerror=f() alt=''>\n", '<img src="a" alt="">\n', "event handler onerror="),
         ('<a href="javascript:alert(1)">x</a>\n', "<a>x</a>\n", "href=javascript: URL"),
         ('<img alt="A cat" src="https://x.org/c.png">\n', "A cat\n", "remote resource src="),
         ("see ![a cat](https://x.org/c.png)\n", "see a cat\n", "remote image https://x.org/c.png"),
@@ -37,6 +37,12 @@ def test_what_runs_or_fetches_is_removed_and_named(source, kept, what):
     cleaned, findings = sanitize_markdown(source)
     assert cleaned == kept
     assert findings and findings[0].what.startswith(what) and findings[0].stripped
+
+
+def test_an_image_without_alt_text_is_given_one_a_screen_reader_can_say():
+    cleaned, findings = sanitize_markdown('<img src="a.png">\n')
+    assert cleaned == f'<img src="a.png" alt="{NO_ALT}">\n'
+    assert findings == []
 
 
 def test_findings_carry_their_own_line_in_the_cell():
