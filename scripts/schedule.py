@@ -23,6 +23,8 @@ from .config import CourseConfig
 from .report import LessonResult
 from .sandbox import die_with_parent
 
+BACKGROUND_NICENESS = 10  # nice(1): a busy process at 10 gets about a tenth of a core at 0
+
 
 @dataclass
 class _Lesson:
@@ -71,7 +73,7 @@ def build_decks_first(
     at comes first; the handouts take the other cores meanwhile.
     """
     lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
-    pool = _pool(max(1, min(jobs, len(build.AFTER_DECK))))
+    pool = _pool(max(1, min(jobs, len(build.AFTER_DECK))), background=True)
     try:
         running: dict[Future, tuple[Path, str]] = {}
         for path in paths:
@@ -97,12 +99,12 @@ def build_decks_first(
     return [lessons[path].result for path in paths]
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
+def _pool(jobs: int, background: bool = False) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("fork"),  # each worker starts warm, imports done
         initializer=_init_worker,
-        initargs=(os.getpid(),),
+        initargs=(os.getpid(), background),
     )
 
 
@@ -126,9 +128,13 @@ def _abandon(pool: ProcessPoolExecutor, lessons: dict) -> None:
             build.discard(lesson.prepared)  # staged, never to be published
 
 
-def _init_worker(parent: int) -> None:
+def _init_worker(parent: int, background: bool = False) -> None:
     """First thing in each worker: never hold the build lock, leave Ctrl-C to the parent,
-    and die with the parent even when it is killed with SIGKILL."""
+    and die with the parent even when it is killed with SIGKILL. A background worker (the
+    handouts, while an author looks at the new deck) leaves the cores to the browser and
+    the editor first."""
+    if background:
+        os.nice(BACKGROUND_NICENESS)
     lock.release_in_child()
     _drop_inherited_event_loop()
     runtime.configure()  # inherited from the parent already; explicit all the same

@@ -6,7 +6,8 @@ from save to deck. This process pays it once, when watch starts, then builds on 
 
 - stdin, one JSON request per line: `{"lessons": ["02_x", ...]}` (an empty list: every lesson).
   Named lessons are built deck first (schedule.build_decks_first); every lesson, as `make`.
-- stdout, one JSON event per line: `{"deck": "02_x"}` when a lesson's new deck is in build/,
+- stdout, one JSON event per line: `{"deck": "02_x"}` when a lesson's new deck is in build/
+  (its handouts wait for SIGUSR1 from watch: the page has reloaded; see `_deck_shown`),
   then `{"done": {"02_x": ""}, "code": 0}` when the request is over (each lesson's error, or "").
 - The build's own lines (progress, summary, errors) go to stderr: watch's terminal.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +30,12 @@ from .errors import CourseError
 from .report import read_report
 from .sandbox import die_with_parent
 
+# Watch sends this when the browser has the new deck (or no page shows that lesson). Until
+# then the handouts wait: on two cores, two WeasyPrint workers doubled the time the browser
+# took to load the deck. At most SHOWN_WAIT seconds, if no word comes.
+SHOWN = signal.SIGUSR1
+SHOWN_WAIT = 2.0
+
 
 def serve(root: Path, requests, emit) -> None:
     """Build each request read from `requests` (lines); report through `emit(event)`."""
@@ -35,11 +43,20 @@ def serve(root: Path, requests, emit) -> None:
     _warm_up(load_config(root))
     for line in requests:
         lessons = json.loads(line)["lessons"]
-        on_deck = (lambda name: emit({"deck": name})) if lessons else None
+        on_deck = (lambda name: _deck_shown(emit, name)) if lessons else None
         with tempfile.TemporaryDirectory(prefix="watch-") as folder:
             report = Path(folder) / "report.json"
             code = _build(root, lessons, report, on_deck)
             emit({"done": read_report(report), "code": code})
+
+
+def _deck_shown(emit, name: str) -> None:
+    """Say that `name`'s deck is in build/, then let the browser have the cores: wait until
+    watch says the page has it (SHOWN), or SHOWN_WAIT seconds. The handouts start after."""
+    while signal.sigtimedwait([SHOWN], 0) is not None:
+        pass  # a late word about an earlier deck
+    emit({"deck": name})
+    signal.sigtimedwait([SHOWN], SHOWN_WAIT)
 
 
 def _warm_up(config) -> None:
@@ -78,6 +95,7 @@ def _build(root: Path, lessons: list[str], report: Path, on_deck) -> int:
 
 def main(root: Path) -> int:
     die_with_parent(os.getppid())
+    signal.pthread_sigmask(signal.SIG_BLOCK, [SHOWN])  # only ever awaited (_deck_shown)
     events = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the build's prints: the terminal
     sys.stdout = sys.stderr

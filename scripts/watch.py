@@ -20,6 +20,8 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import Counter
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import watchfiles
 
+from . import warmbuild
 from .errors import SettingError
 from .lesson import FILE_NAME
 
@@ -36,6 +39,7 @@ LESSON_FOLDER = re.compile(r"^\d\d_[a-z0-9_]+$")
 # Added to every HTML page as it is served (never to the files): poll, then reload or show
 # the build error over the page. The last good deck stays underneath.
 RELOAD_WAIT = 25.0  # seconds a page's request may wait for news before it asks again
+WATCH_QUIET_MS = 15  # watchfiles reports a save once the folder was quiet this long
 RELOAD_SCRIPT = """
 <script>/* added by `make watch` while serving; not part of the file */
 (function () {
@@ -90,14 +94,22 @@ class BuildLog:
         self._last: dict[str, tuple[int, str]] = {}  # lesson → (count, error or "")
         self._pending: set[str] = set()  # lessons whose deck is new and handouts still due
         self._finished = 0  # the count when a build last finished: the course page follows it
+        self._watching: Counter[str] = Counter()  # lesson → pages waiting for its news now
+        self._on_shown: dict[str, Callable[[], None]] = {}  # lesson → call when a page has it
 
-    def record_deck(self, lesson: str) -> None:
-        """`lesson`'s new deck is in build/: its pages reload; its handouts are on the way."""
+    def record_deck(self, lesson: str, on_shown: Callable[[], None] = lambda: None) -> None:
+        """`lesson`'s new deck is in build/: its pages reload; its handouts are on the way.
+        `on_shown()` is called once a reloaded page asks for news, or now if no page shows
+        the lesson: the handouts wait for it, so that the browser has the cores meanwhile."""
         with self._changed:
             self.count += 1
             self._last[lesson] = (self.count, "")
             self._pending.add(lesson)
+            if self._watching[lesson]:
+                self._on_shown[lesson] = on_shown
             self._news()
+        if lesson not in self._on_shown:
+            on_shown()
 
     def record(self, lesson: str, error: str) -> None:
         """One finished build of `lesson`; an empty error means it succeeded. A lesson whose
@@ -113,6 +125,8 @@ class BuildLog:
     def status(self, lesson: str, since: int) -> dict:
         """Reload when the page's lesson (any lesson, for other pages) was rebuilt since."""
         with self._changed:
+            if lesson in self._on_shown and since >= self._last[lesson][0]:
+                self._on_shown.pop(lesson)()  # a page loaded since the deck: it has it
             if lesson:
                 entries = [self._last[lesson]] if lesson in self._last else []
                 pending = sorted({lesson} & self._pending)
@@ -130,10 +144,14 @@ class BuildLog:
                 "handouts": pending,
             }
 
-    def wait(self, seen: int, timeout: float) -> None:
+    def wait(self, seen: int, timeout: float, lesson: str = "") -> None:
         """Until something is recorded after `seen` (what a page last heard), or `timeout`."""
         with self._changed:
-            self._changed.wait_for(lambda: self.seen != seen, timeout)
+            self._watching[lesson] += 1
+            try:
+                self._changed.wait_for(lambda: self.seen != seen, timeout)
+            finally:
+                self._watching[lesson] -= 1
 
     def _news(self) -> None:
         self.seen += 1
@@ -200,7 +218,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         lesson = query.get("lesson", [""])[0]
         since, seen = _number(query, "since", 0), _number(query, "seen", -1)
         if seen >= 0:  # the page has heard everything up to `seen`: wait for news
-            self.log.wait(seen, RELOAD_WAIT)
+            self.log.wait(seen, RELOAD_WAIT, lesson)
         body = json.dumps(self.log.status(lesson, since)).encode()
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "application/json")
@@ -292,13 +310,19 @@ class Builder:
             for line in process.stdout:
                 event = json.loads(line)
                 if "deck" in event:
-                    self.log.record_deck(event["deck"])
+                    self.log.record_deck(event["deck"], self._deck_shown)
                     print(f"watch: {event['deck']} deck ready; handouts follow", flush=True)
                 else:
                     return event["done"], event["code"]
         except (BrokenPipeError, ValueError):
             pass
         return {}, process.wait()  # it died: its own lines on the terminal say why
+
+    def _deck_shown(self) -> None:
+        """Tell the build process that the browser has the new deck: the handouts may start."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(warmbuild.SHOWN)
 
     def stop(self) -> None:
         """Interrupt a build in progress (it never leaves half-written artifacts), and end."""
@@ -321,6 +345,9 @@ def watch_sources(sources: Path, saved: queue.Queue, stop: threading.Event) -> N
         stop_event=stop,
         recursive=False,
         raise_interrupt=False,
+        # A save is one write, or a write and a rename: they come within a few ms. watchfiles
+        # waits for a quiet `step` before it reports; its default (50 ms) is paid on every save.
+        step=WATCH_QUIET_MS,
     ):
         for name in sorted({Path(path).stem for _, path in changes}):
             saved.put(name)

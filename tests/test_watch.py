@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts import warmbuild
 from scripts.watch import BuildLog, inject_reload_script
 
 # Never a proxy from the environment: the point is to reach this machine directly.
@@ -237,6 +238,50 @@ def test_a_waiting_page_is_answered_when_news_comes_and_not_before():
     started = time.monotonic()
     log.wait(0, 30)
     assert log.seen == 1 and time.monotonic() - started < 10
+
+
+def test_handouts_start_at_once_when_no_page_shows_the_lesson():
+    log, shown = BuildLog(), []
+    log.record_deck("01_a", lambda: shown.append("01_a"))
+    assert shown == ["01_a"]
+
+
+def test_handouts_wait_until_the_reloaded_deck_page_asks_for_news():
+    log, shown = BuildLog(), []
+    old_page = log.count
+    waiting = threading.Thread(target=log.wait, args=(log.seen, 30, "01_a"))
+    waiting.start()  # the deck page, waiting for news of its lesson
+    for _ in range(500):
+        if log.status("01_a", old_page) and log._watching["01_a"]:
+            break
+        time.sleep(0.01)
+    log.record_deck("01_a", lambda: shown.append("01_a"))
+    waiting.join(timeout=10)
+    assert shown == []  # the browser is loading the new deck: the handouts wait
+    assert log.status("01_a", old_page)["reload"] is True  # the old page's answer
+    assert shown == []
+    log.status("01_a", log.count)  # the reloaded page's first question: it has the deck
+    log.status("01_a", log.count)
+    assert shown == ["01_a"]
+
+
+def test_the_build_process_waits_for_word_that_the_deck_is_shown(monkeypatch):
+    events = []
+    main = threading.get_ident()
+    signal.pthread_sigmask(signal.SIG_BLOCK, [warmbuild.SHOWN])
+    try:
+        threading.Timer(0.2, signal.pthread_kill, args=(main, warmbuild.SHOWN)).start()
+        started = time.monotonic()
+        warmbuild._deck_shown(events.append, "01_a")
+        assert events == [{"deck": "01_a"}]
+        assert 0.15 < time.monotonic() - started < warmbuild.SHOWN_WAIT
+        monkeypatch.setattr(warmbuild, "SHOWN_WAIT", 0.3)  # no word comes: it goes on anyway
+        signal.pthread_kill(main, warmbuild.SHOWN)  # a late word about an earlier deck
+        started = time.monotonic()
+        warmbuild._deck_shown(events.append, "02_b")
+        assert time.monotonic() - started >= 0.3
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [warmbuild.SHOWN])
 
 
 def test_reload_script_is_valid_javascript(tmp_path):
