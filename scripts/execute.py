@@ -227,8 +227,11 @@ def _read_cache(cache_file: Path, key: str) -> nbformat.NotebookNode | None:
 
 
 def _with_cached_outputs(notebook, cached) -> nbformat.NotebookNode:
-    """The current notebook (new prose) with the outputs of the cached code cells."""
+    """The current notebook (new prose) with the outputs of the cached code cells, and what
+    the kernel said of its language when it ran (the student notebook keeps it either way)."""
     merged = copy.deepcopy(notebook)
+    if "language_info" in cached.metadata:
+        merged.metadata["language_info"] = cached.metadata["language_info"]
     cached_code = [c for c in cached.cells if c.cell_type == "code"]
     current_code = [c for c in merged.cells if c.cell_type == "code"]
     for cell, old in zip(current_code, cached_code, strict=True):

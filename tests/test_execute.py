@@ -77,6 +77,9 @@ def test_prose_edit_renders_again_without_running_the_lesson(course_copy):
     assert "(cached)" in again.stdout
     deck = (course_copy / "build/02_second/02_second_v2.0.slides.html").read_text("utf-8")
     assert "Prose, edited, with" in deck
+    # the student notebook is the same whether the lesson ran or came from the cache
+    notebook = nbformat.read(course_copy / "build/02_second/02_second_v2.0.ipynb", as_version=4)
+    assert notebook.metadata["language_info"]["name"] == "python"
     source.write_text(source.read_text("utf-8") + "\n# %%\nprint('new code')\n", "utf-8")
     assert "(cached)" not in run_build(course_copy, "build", "02").stdout
 
