@@ -22,6 +22,8 @@ import os
 import signal
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from . import cli, runtime
@@ -53,10 +55,20 @@ def serve(root: Path, requests, emit) -> None:
 def _deck_shown(emit, name: str) -> None:
     """Say that `name`'s deck is in build/, then let the browser have the cores: wait until
     watch says the page has it (SHOWN), or SHOWN_WAIT seconds. The handouts start after."""
-    while signal.sigtimedwait([SHOWN], 0) is not None:
-        pass  # a late word about an earlier deck
+    _shown.clear()  # a late word about an earlier deck
     emit({"deck": name})
-    signal.sigtimedwait([SHOWN], SHOWN_WAIT)
+    deadline = time.monotonic() + SHOWN_WAIT
+    while not _shown.is_set() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the signal ends a sleep early; its handler sets the flag
+
+
+def listen_for_shown() -> None:
+    """From now on SHOWN sets a flag instead of ending the process (its default). A handler,
+    not a blocked signal: the kernels this process starts get the default back on exec."""
+    signal.signal(SHOWN, lambda signum, frame: _shown.set())
+
+
+_shown = threading.Event()
 
 
 def _warm_up(config) -> None:
@@ -95,7 +107,7 @@ def _build(root: Path, lessons: list[str], report: Path, on_deck) -> int:
 
 def main(root: Path) -> int:
     die_with_parent(os.getppid())
-    signal.pthread_sigmask(signal.SIG_BLOCK, [SHOWN])  # only ever awaited (_deck_shown)
+    listen_for_shown()  # before the first deck: watch signals only after one
     events = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # the build's prints: the terminal
     sys.stdout = sys.stderr
