@@ -43,7 +43,7 @@ SHOWN_WAIT = 2.0
 def serve(root: Path, requests, emit) -> None:
     """Build each request read from `requests` (lines); report through `emit(event)`."""
     runtime.configure()
-    _warm_up(load_config(root))
+    _warm_up(root, load_config(root))
     _tidy()
     for line in requests:
         lessons = json.loads(line)["lessons"]
@@ -83,12 +83,13 @@ def listen_for_shown() -> None:
 _shown = threading.Event()
 
 
-def _warm_up(config) -> None:
+def _warm_up(root: Path, config) -> None:
     """Render a deck and a handout of `make new`'s skeleton (not executed) in a temporary
     folder, so that the first save does not pay what every process pays once: imports,
     templates, the deck's subset font, fontconfig and WeasyPrint's first layout (about 4 s
     of the first deck on this machine). Handouts render in processes forked from this one,
-    so they start warm too."""
+    so they start warm too. Then the deck of the lesson saved last, the one the author is
+    most likely editing: its formulas and code are then cached for the first save."""
     from . import build, scaffold
     from .lesson import read_lesson
 
@@ -96,13 +97,25 @@ def _warm_up(config) -> None:
         source = Path(folder) / "sources" / "99_warm_up.py"
         source.parent.mkdir()
         source.write_text(scaffold.render("Warm up", datetime.date(2000, 1, 1)), encoding="utf-8")
-        lesson = read_lesson(source)
-        rendered = build.for_rendering(lesson.notebook, lesson)
         staging = Path(folder) / "staging"
         staging.mkdir()
-        prepared = build.Prepared(lesson, lesson.notebook, rendered, staging, False, config)
-        for artifact in ("deck", "worked"):
-            build.render(prepared, artifact, lambda name, message: None)
+        for artifact, path in (("deck", source), ("worked", source), ("deck", _newest(root))):
+            if path is None:
+                continue
+            try:
+                lesson = read_lesson(path)
+                rendered = build.for_rendering(lesson.notebook, lesson)
+                prepared = build.Prepared(lesson, lesson.notebook, rendered, staging, False, config)
+                build.render(prepared, artifact, lambda name, message: None)
+            except Exception:
+                if path == source:
+                    raise  # the skeleton fails only when the installation is broken: say so
+                # a lesson that fails is the build's to report, with its file and line
+
+
+def _newest(root: Path) -> Path | None:
+    lessons = list((root / "sources").glob("[0-9][0-9]_*.py"))
+    return max(lessons, key=lambda path: path.stat().st_mtime) if lessons else None
 
 
 def _build(root: Path, lessons: list[str], report: Path, on_deck) -> int:
