@@ -146,16 +146,39 @@ def _init_worker(parent: int, background: bool = False) -> None:
 def _drop_inherited_event_loop() -> None:
     """A fork copies the parent's asyncio loop, epoll instance and all: both processes would
     then wait on one epoll set, and the worker spins for ever waiting on its kernel. That
-    happens when the parent ran a kernel before forking (as tests do); close the copy, and
-    nbclient (jupyter_core's run_sync) makes the worker a loop of its own."""
+    happens when the parent ran a kernel before forking (as tests and `course watch` do);
+    close the copy, and nbclient (jupyter_core's run_sync) makes the worker a loop of its own.
+
+    The copy can hide in two places: asyncio's current loop (Python 3.11 and 3.12 keep it
+    across a fork; 3.13 forgets it) and the loop jupyter_core's run_sync remembers, which
+    outlives the fork on every version. `ensure_event_loop` returns the latter."""
+    from jupyter_core.utils import ensure_event_loop
+
+    loops = {ensure_event_loop()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         try:
-            inherited = asyncio.get_event_loop_policy().get_event_loop()
+            loops.add(asyncio.get_event_loop_policy().get_event_loop())
         except RuntimeError:
-            return  # none was set: nothing was inherited
-    if not inherited.is_running():
-        inherited.close()  # closes this process's copies of its descriptors only
+            pass  # none was set
+    for loop in loops:
+        if not loop.is_running():
+            _detach_selector(loop)
+            loop.close()
+
+
+def _detach_selector(loop: asyncio.AbstractEventLoop) -> None:
+    """Point this process's copy of the loop's epoll descriptor at /dev/null before closing
+    the loop: closing unregisters the loop's wake-up pipe, and on the shared epoll set that
+    would unregister it in the parent too. (`_selector` is asyncio's own, unchanged since 3.4.)"""
+    selector = getattr(loop, "_selector", None)
+    if selector is None or selector.fileno() < 0:
+        return
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        os.dup2(null, selector.fileno())  # the unregister then fails, and is ignored
+    finally:
+        os.close(null)
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:

@@ -90,3 +90,35 @@ def test_decks_first_publishes_the_deck_before_the_handouts(course_copy):
     assert len(result.built) == len(build.ARTIFACTS) + 1  # and the student notebook
     assert deck in archive.read_manifest(out).artifacts
     assert not archive.is_fresh(source, out, CourseConfig())  # the second save is still due
+
+
+def test_a_worker_forked_after_a_kernel_ran_gets_a_loop_of_its_own_and_the_parent_keeps_its():
+    # `course watch` runs kernels in its own process, then forks workers: a worker that ran on
+    # the copied loop spun for ever (Python 3.13), and closing the copy carelessly took the
+    # parent's wake-up pipe out of their shared epoll set.
+    import os
+    import re
+    from pathlib import Path
+
+    from jupyter_core.utils import ensure_event_loop, run_sync
+
+    async def nothing():
+        return None
+
+    run_sync(nothing)()  # as nbclient does: jupyter_core now remembers a loop
+    parent = ensure_event_loop()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child reports through the pipe)
+        schedule._drop_inherited_event_loop()
+        own = ensure_event_loop()
+        os.write(write_end, b"own" if own is not parent and not own.is_closed() else b"inherited")
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read_end, 16) == b"own"
+    os.close(read_end)
+    os.close(write_end)
+
+    # The parent's loop still watches its wake-up pipe (what call_soon_threadsafe writes to).
+    epoll_set = Path(f"/proc/self/fdinfo/{parent._selector.fileno()}").read_text()
+    assert parent._ssock.fileno() in {int(fd) for fd in re.findall(r"tfd:\s*(\d+)", epoll_set)}
