@@ -103,6 +103,7 @@ def execute(
             kernel_name=KERNEL_NAME,
             resources={"metadata": {"path": str(run_dir)}},
             km=km,
+            shutdown_kernel="immediate",  # the outputs are in: no polite shutdown to wait for
         )
         current = {"index": 0, "process": None}
 
@@ -113,7 +114,10 @@ def execute(
 
         client.on_cell_start = on_cell_start
         try:
-            client.execute()
+            # nbclient cleans up only a kernel manager it made; this one is ours (for its process,
+            # above), so ask: without it each run left its client's threads and sockets behind,
+            # and `course watch`, which executes in one long-lived process, ran out of them.
+            client.execute(cleanup_kc=True)
         except CellTimeoutError:
             raise _cell_error(
                 lesson,

@@ -193,3 +193,28 @@ def _dash_and_marker(svg: str, gid: str) -> tuple[str, str | None]:
 
 
 SVG, XLINK = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}"
+
+
+def test_a_lesson_run_leaves_no_thread_or_descriptor_behind(tmp_path):
+    # `course watch` executes every code edit in one process for hours: each run used to
+    # leave its kernel client's heartbeat thread, zmq threads and about 18 descriptors.
+    import os
+    import threading
+
+    lesson_file = tmp_path / "sources" / "01_style.py"
+    lesson_file.parent.mkdir()
+    lesson_file.write_text(STYLE_HEADER + "# %%\nprint('ran')\n", "utf-8")
+    lesson = read_lesson(lesson_file)
+    execute.execute(lesson)  # the first run may import and cache what every run shares
+
+    def held() -> tuple:
+        return (
+            threading.active_count(),
+            len(os.listdir("/proc/self/task")),
+            len(os.listdir("/proc/self/fd")),
+        )
+
+    before = held()
+    for _ in range(2):
+        assert execute.execute(lesson).cells[0].outputs[0].text == "ran\n"
+    assert held() == before
