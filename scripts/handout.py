@@ -24,7 +24,6 @@ DEFAULT_CONFIG = CourseConfig()
 
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
-HIGHLIGHT_CACHE = 4096  # code cells kept highlighted, as in the deck (slides.HIGHLIGHT_CACHE)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
 # A contents list this long is set in two columns: in one, the cover holds about 28 entries,
 # and the rest would sit alone on a page of their own (handout.css: .toc ol.columns).
@@ -136,7 +135,7 @@ def highlight_for_print(source: str, language: str | None = None, metadata=None)
     return _print_highlight(source, language or "ipython3")
 
 
-@functools.lru_cache(maxsize=HIGHLIGHT_CACHE)
+@functools.lru_cache(maxsize=nbhtml.HIGHLIGHT_CACHE)
 def _print_highlight(source: str, language: str) -> str:
     """Cached: the worked and student handouts share most cells, and watch renders again."""
     lexer = get_lexer_by_name(language)

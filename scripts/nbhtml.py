@@ -23,6 +23,10 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
 from . import assets
 
+# Code cells kept highlighted, by the deck and by print alike: a course of 40 lessons has
+# about a thousand.
+HIGHLIGHT_CACHE = 4096
+
 
 class _TemplateOnly:
     """Mixed into an nbconvert HTML exporter: the template's output is the page."""

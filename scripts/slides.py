@@ -42,7 +42,6 @@ REVEAL_CONFIG = {
 }
 # reveal.js plugins inside every deck (global name, file in node_modules): speaker view (S),
 # search (Ctrl+Shift+F) and zoom (Alt+click); scripts/templates/deck/deck.js adds the rest.
-HIGHLIGHT_CACHE = 4096  # code cells kept highlighted: a course of 40 lessons has about a thousand
 PLUGINS = {
     "RevealNotes": "reveal.js/plugin/notes/notes.js",
     "RevealSearch": "reveal.js/plugin/search/search.js",
@@ -158,7 +157,7 @@ def highlight_for_deck(source: str, language: str | None = None, metadata=None) 
     return _highlight_lines(source, language, (metadata or {}).get("magics_language"))
 
 
-@functools.lru_cache(maxsize=HIGHLIGHT_CACHE)
+@functools.lru_cache(maxsize=nbhtml.HIGHLIGHT_CACHE)
 def _highlight_lines(source: str, language: str | None, magics_language: str | None) -> str:
     """Cached: `course watch` renders the deck again on every save, most cells unchanged."""
     metadata = {"magics_language": magics_language} if magics_language else None
