@@ -23,7 +23,6 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -67,20 +66,28 @@ def _tidy() -> None:
 def _deck_shown(emit, name: str) -> None:
     """Say that `name`'s deck is in build/, then let the browser have the cores: wait until
     watch says the page has it (SHOWN), or SHOWN_WAIT seconds. The handouts start after."""
-    _shown.clear()  # a late word about an earlier deck
+    global _shown
+    _shown = False  # a late word about an earlier deck
     emit({"deck": name})
     deadline = time.monotonic() + SHOWN_WAIT
-    while not _shown.is_set() and time.monotonic() < deadline:
-        time.sleep(0.01)  # the signal ends a sleep early; its handler sets the flag
+    while not _shown and time.monotonic() < deadline:
+        time.sleep(0.01)  # the signal ends a sleep early
 
 
 def listen_for_shown() -> None:
     """From now on SHOWN sets a flag instead of ending the process (its default). A handler,
     not a blocked signal: the kernels this process starts get the default back on exec."""
-    signal.signal(SHOWN, lambda signum, frame: _shown.set())
+    signal.signal(SHOWN, _on_shown)
 
 
-_shown = threading.Event()
+def _on_shown(signum, frame) -> None:
+    # A plain flag, no lock: the handler runs in the main thread between two bytecodes, and
+    # a lock that thread held at that moment (a threading.Event's) would never be released.
+    global _shown
+    _shown = True
+
+
+_shown = False
 
 
 def _warm_up(root: Path, config) -> None:
