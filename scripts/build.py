@@ -21,7 +21,7 @@ from . import archive, checks
 from .alttext import with_alt_text
 from .config import CourseConfig
 from .editions import make_edition, stable_ids
-from .execute import execute_cached
+from .execute import Run, execute_cached_together
 from .files import write_atomic
 from .handout import render_handout_html, write_pdf
 from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
@@ -99,10 +99,13 @@ def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) ->
     archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
     _archive_previous_version(lesson, root, config, progress)  # older version → legacy/ first
     started = time.perf_counter()
-    notebook, ran = execute_cached(lesson, root / "build" / ".cache")  # or reuse the cache
-    cached = "" if ran else " (cached)"
-    progress(info.name, f"execute {time.perf_counter() - started:.1f}s{cached}")
-    _prove_checks(lesson, root / "build" / ".cache", progress)  # each says "not yet" unanswered
+    runs = [Run(lesson), *_proof_run(lesson)]  # side by side, each from the cache if it can
+    (notebook, ran), *proof = execute_cached_together(runs, root / "build" / ".cache")
+    seconds = f"{time.perf_counter() - started:.1f}s"
+    progress(info.name, f"execute {seconds}{'' if ran else ' (cached)'}")
+    for ran_stub, stub_ran in proof:
+        checks.prove_checks(lesson, ran_stub)  # each check says "not yet" unanswered
+        progress(info.name, f"checks {seconds}{'' if stub_ran else ' (cached)'}")
     rendered = for_rendering(notebook, lesson)
     staging = Path(tempfile.mkdtemp(dir=_ensure(root / "build"), prefix=f".{info.name}-"))
     return Prepared(lesson, notebook, rendered, staging, ran, config, stripped)
@@ -195,29 +198,20 @@ def strip_unsafe_prose(lesson: Lesson) -> list[str]:
     return warnings
 
 
-def _prove_checks(lesson: Lesson, cache_dir: Path, progress: Progress) -> None:
-    """Run the student notebook, answers blank, and fail on a check that passes there.
-
-    One extra kernel per lesson with checks, cached like the lesson's own run.
-    """
+def _proof_run(lesson: Lesson) -> list[Run]:
+    """The run that proves the checks: the student notebook, answers blank, where each check
+    must fail (one extra kernel per lesson with checks, cached like the lesson's own run).
+    None for a lesson without checks; a check the proof cannot read fails here, unrun."""
     if not checks.has_checks(lesson.notebook):
-        return
+        return []
     for index, cell in enumerate(lesson.notebook.cells):
         problem = checks.check_problem(cell.source) if checks.is_check(cell) else None
-        if problem:  # the proof reads each assert: refuse anything else before running
+        if problem:
             offset, what, fix = problem
             first, _ = lesson.cell_lines[index]
             raise LessonError(lesson.info.path, first + 1 + offset, what, fix)
-    started = time.perf_counter()
     stub = checks.stub_notebook(make_edition(lesson.notebook, "notebook"))
-    try:
-        ran_stub, ran = execute_cached(lesson, cache_dir, stub, variant=checks.STUDENT_RUN)
-    except LessonError as error:
-        where = "in the student notebook, answers blank"
-        raise LessonError(error.path, error.line, f"{where}: {error.problem}", error.fix) from None
-    checks.prove_checks(lesson, ran_stub)
-    cached = "" if ran else " (cached)"
-    progress(lesson.info.name, f"checks {time.perf_counter() - started:.1f}s{cached}")
+    return [Run(lesson, stub, checks.STUDENT_RUN, "in the student notebook, answers blank")]
 
 
 def _write_deck(prepared: Prepared, artifact: str) -> Rendered:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import json
+import os
+import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -56,92 +61,229 @@ def cache_key(notebook: nbformat.NotebookNode) -> str:
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Run:
+    """One execution a build asks for: the lesson as written, where any error fails the build,
+    or a `variant` of it (the student notebook with its answers blank, scripts/checks.py):
+    `notebook` instead, errors allowed and recorded as outputs, cached beside the lesson under
+    the variant's name. `where` is said before the problem of an error in it."""
+
+    lesson: Lesson
+    notebook: nbformat.NotebookNode | None = None
+    variant: str = ""
+    where: str = ""
+
+    @property
+    def source(self) -> nbformat.NotebookNode:
+        return self.lesson.notebook if self.notebook is None else self.notebook
+
+
 def execute_cached(
     lesson: Lesson,
     cache_dir: Path,
     notebook: nbformat.NotebookNode | None = None,
     variant: str = "",
 ) -> tuple[nbformat.NotebookNode, bool]:
-    """The executed notebook, from the cache when its key matches; True when it was executed.
+    """The executed notebook, from the cache when its key matches; True when it was executed."""
+    return execute_cached_together([Run(lesson, notebook, variant)], cache_dir)[0]
 
-    By default the lesson as written, where any error fails the build. A `variant` (the
-    student notebook with its answers blank, scripts/checks.py) runs `notebook` instead, with
-    errors allowed and recorded as outputs, and is cached beside it under its own name.
+
+def execute_cached_together(
+    runs: list[Run], cache_dir: Path
+) -> list[tuple[nbformat.NotebookNode, bool]]:
+    """Each run's executed notebook, from the cache when its key matches (True: executed now).
+
+    The runs the cache lacks execute at the same time, each in a kernel of its own: after a
+    code edit above an exercise's check, the lesson and its student notebook run side by side
+    instead of one after the other. Each run that succeeds is cached, even when another
+    fails; then the first failure (in the order of `runs`) is raised.
     """
-    notebook = lesson.notebook if notebook is None else notebook
-    key = cache_key(notebook)
-    suffix = f".{variant}" if variant else ""
-    cache_file = cache_dir / f"{lesson.info.name}{suffix}.ipynb"
-    cached = _read_cache(cache_file, key)
-    if cached is not None:
-        return _with_cached_outputs(notebook, cached), False
-    executed = execute(lesson, notebook, allow_errors=bool(variant))
-    stored = copy.deepcopy(executed)
-    stored.metadata["build_cache"] = {"key": key}
-    write_atomic(cache_file, nbformat.writes(stored))
-    return executed, True
+    keys = [cache_key(run.source) for run in runs]
+    files = [cache_dir / f"{run.lesson.info.name}{_suffix(run)}.ipynb" for run in runs]
+    cached = [_read_cache(file, key) for file, key in zip(files, keys, strict=True)]
+    due = [index for index, entry in enumerate(cached) if entry is None]
+    outcomes = dict(zip(due, _execute_all([runs[index] for index in due]), strict=True))
+    for index, outcome in outcomes.items():
+        if not isinstance(outcome, LessonError):
+            stored = copy.deepcopy(outcome)
+            stored.metadata["build_cache"] = {"key": keys[index]}
+            write_atomic(files[index], nbformat.writes(stored))
+    _raise_first(outcomes.values())
+    return [
+        (outcomes[index], True)
+        if index in outcomes
+        else (_with_cached_outputs(run.source, cached[index]), False)
+        for index, run in enumerate(runs)
+    ]
+
+
+def _suffix(run: Run) -> str:
+    return f".{run.variant}" if run.variant else ""
 
 
 def execute(
     lesson: Lesson, notebook: nbformat.NotebookNode | None = None, allow_errors: bool = False
 ) -> nbformat.NotebookNode:
     """Execute every cell in a fresh kernel in a temporary folder; LessonError on failure."""
-    source = lesson.notebook if notebook is None else notebook
+    run = Run(lesson, notebook, "errors-allowed" if allow_errors else "")
+    outcomes = _execute_all([run])
+    _raise_first(outcomes)
+    return outcomes[0]
+
+
+def _raise_first(outcomes) -> None:
+    for outcome in outcomes:
+        if isinstance(outcome, LessonError):
+            raise outcome
+
+
+def _execute_all(runs: list[Run]) -> list:
+    """Execute `runs` at the same time, each in a kernel of its own (the first one gets the
+    spare kernel, if one was started); each one's notebook, or its LessonError."""
+    if not runs:
+        return []
+    kernels = [_take_kernel(_course_root(run.lesson), run.lesson.info.name) for run in runs]
+
+    async def all_runs():
+        together = (_execute_one(run, kernel) for run, kernel in zip(runs, kernels, strict=True))
+        return await asyncio.gather(*together, return_exceptions=True)
+
+    outcomes = run_sync(all_runs)()
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, LessonError):
+            raise outcome  # not the lesson's fault: as it came
+    return outcomes
+
+
+async def _execute_one(run: Run, kernel: _Kernel) -> nbformat.NotebookNode:
+    """Execute every cell of `run` in `kernel`, then shut it down; LessonError on failure."""
+    try:
+        return await _execute_cells(run.lesson, run.source, bool(run.variant), kernel)
+    except LessonError as error:
+        if not run.where:
+            raise
+        problem = f"{run.where}: {error.problem}"
+        raise LessonError(error.path, error.line, problem, error.fix) from None
+
+
+async def _execute_cells(lesson: Lesson, source, allow_errors: bool, kernel: _Kernel):
     notebook = copy.deepcopy(source)
     timeout = cell_timeout()
-    with tempfile.TemporaryDirectory(prefix=f"{lesson.info.name}-") as workdir:
-        course_root = lesson.info.path.resolve().parent.parent
-        kernel_dirs = _make_kernel(Path(workdir) / ".kernel", course_root)
-        run_dir = Path(workdir) / "run"
-        run_dir.mkdir()
-        km = _kernel_manager(kernel_dirs, Path(workdir) / "ipc")
-        client = NotebookClient(
-            notebook,
-            timeout=timeout,
-            allow_errors=allow_errors,
-            record_timing=False,  # timestamps would make every build's outputs differ
-            kernel_name=KERNEL_NAME,
-            resources={"metadata": {"path": str(run_dir)}},
-            km=km,
-            shutdown_kernel="immediate",  # the outputs are in: no polite shutdown to wait for
-        )
-        current = {"index": 0, "process": None}
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        allow_errors=allow_errors,
+        record_timing=False,  # timestamps would make every build's outputs differ
+        kernel_name=KERNEL_NAME,
+        resources={"metadata": {"path": str(kernel.run_dir)}},
+        km=kernel.km,
+        shutdown_kernel="immediate",  # the outputs are in: no polite shutdown to wait for
+    )
+    current = {"index": 0, "process": None}
 
-        def on_cell_start(cell, cell_index):
-            current["index"] = _source_index(lesson, source, cell_index)
-            # Keep hold of the kernel process: after a timeout nbclient forgets it.
-            current["process"] = current["process"] or getattr(km.provisioner, "process", None)
+    def on_cell_start(cell, cell_index):
+        current["index"] = _source_index(lesson, source, cell_index)
+        # Keep hold of the kernel process: after a timeout nbclient forgets it.
+        current["process"] = current["process"] or getattr(kernel.km.provisioner, "process", None)
 
-        client.on_cell_start = on_cell_start
-        try:
-            # nbclient cleans up only a kernel manager it made; this one is ours (for its process,
-            # above), so ask: without it each run left its client's threads and sockets behind,
-            # and `course watch`, which executes in one long-lived process, ran out of them.
-            client.execute(cleanup_kc=True)
-        except CellTimeoutError:
-            raise _cell_error(
-                lesson,
-                current["index"],
-                f"the cell ran longer than the {timeout} s timeout",
-                "make it faster or end the loop",
-            ) from None
-        except DeadKernelError:
-            raise _cell_error(
-                lesson,
-                current["index"],
-                "the kernel died (sys.exit, os._exit or a crash)",
-                "lessons must run to the end; remove the exit",
-            ) from None
-        except CellExecutionError as error:
-            raise _cell_error(
-                lesson,
-                current["index"],
-                f"{error.ename}: {_first_line(error.evalue)}",
-                f"fix the cell; `make run LESSON={lesson.info.number}` shows the traceback",
-            ) from None
-        finally:
-            _shut_down(current["process"])  # nbclient leaves a kernel it did not start running
+    client.on_cell_start = on_cell_start
+    try:
+        # nbclient cleans up only a kernel manager it made; this one is ours (for its process,
+        # above), so ask: without it each run left its client's threads and sockets behind,
+        # and `course watch`, which executes in one long-lived process, ran out of them.
+        await client.async_execute(cleanup_kc=True)
+    except CellTimeoutError:
+        raise _cell_error(
+            lesson,
+            current["index"],
+            f"the cell ran longer than the {timeout} s timeout",
+            "make it faster or end the loop",
+        ) from None
+    except DeadKernelError:
+        raise _cell_error(
+            lesson,
+            current["index"],
+            "the kernel died (sys.exit, os._exit or a crash)",
+            "lessons must run to the end; remove the exit",
+        ) from None
+    except CellExecutionError as error:
+        raise _cell_error(
+            lesson,
+            current["index"],
+            f"{error.ename}: {_first_line(error.evalue)}",
+            f"fix the cell; `make run LESSON={lesson.info.number}` shows the traceback",
+        ) from None
+    finally:
+        _shut_down(current["process"])  # nbclient leaves a kernel it did not start running
+        shutil.rmtree(kernel.folder, ignore_errors=True)
     return notebook
+
+
+@dataclass
+class _Kernel:
+    """A kernel of its own, for one run: spec, sockets and working folder in `folder`."""
+
+    folder: Path
+    km: AsyncKernelManager
+    run_dir: Path
+    course_root: Path
+    owner: int  # the process that made it: a forked worker must leave it alone
+
+
+_spare: _Kernel | None = None  # started ahead, for the next run in this process
+
+
+def start_spare_kernel(course_root: Path) -> None:
+    """Start the next run's kernel now (`course watch`, while the author edits): a code edit
+    then does not wait for a kernel to start, about a second of the save's. The kernel is
+    as fresh as any: started, never given a cell. One at a time, used once."""
+    global _spare
+    if _spare is not None and _spare.owner == os.getpid() and _alive(_spare):
+        return
+    kernel = _new_kernel(course_root.resolve(), "spare")
+    run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
+    _spare = kernel
+
+
+def stop_spare_kernel() -> None:
+    global _spare
+    if _spare is not None and _spare.owner == os.getpid():
+        _shut_down(getattr(_spare.km.provisioner, "process", None))
+        shutil.rmtree(_spare.folder, ignore_errors=True)
+        _spare = None
+
+
+def _take_kernel(course_root: Path, name: str) -> _Kernel:
+    """The spare kernel when it suits (this process's, this course's, alive), else a new one
+    that nbclient starts."""
+    global _spare
+    spare = _spare
+    if spare is None or spare.owner != os.getpid():
+        return _new_kernel(course_root, name)  # a forked worker: the spare is its parent's
+    _spare = None
+    if spare.course_root == course_root and _alive(spare):
+        return spare
+    _shut_down(getattr(spare.km.provisioner, "process", None))
+    shutil.rmtree(spare.folder, ignore_errors=True)
+    return _new_kernel(course_root, name)
+
+
+def _new_kernel(course_root: Path, name: str) -> _Kernel:
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+    kernel_dirs = _make_kernel(folder / ".kernel", course_root)
+    run_dir = folder / "run"
+    run_dir.mkdir()
+    km = _kernel_manager(kernel_dirs, folder / "ipc")
+    return _Kernel(folder, km, run_dir, course_root, os.getpid())
+
+
+def _alive(kernel: _Kernel) -> bool:
+    process = getattr(kernel.km.provisioner, "process", None)
+    return process is not None and process.poll() is None
+
+
+def _course_root(lesson: Lesson) -> Path:
+    return lesson.info.path.resolve().parent.parent
 
 
 def _source_index(lesson: Lesson, notebook, index: int) -> int:

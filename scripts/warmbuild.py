@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import cli, runtime
+from . import cli, execute, runtime
 from .config import load_config
 from .errors import CourseError
 from .report import read_report
@@ -44,14 +44,20 @@ def serve(root: Path, requests, emit) -> None:
     runtime.configure()
     _warm_up(root, load_config(root))
     _tidy()
-    for line in requests:
-        lessons = json.loads(line)["lessons"]
-        on_deck = (lambda name: _deck_shown(emit, name)) if lessons else None
-        with tempfile.TemporaryDirectory(prefix="watch-") as folder:
-            report = Path(folder) / "report.json"
-            code = _build(root, lessons, report, on_deck)
-            _tidy()  # before saying "done": a save that follows at once never waits for it
-            emit({"done": read_report(report), "code": code})
+    execute.start_spare_kernel(root)  # a code edit then finds its kernel started
+    try:
+        for line in requests:
+            lessons = json.loads(line)["lessons"]
+            on_deck = (lambda name: _deck_shown(emit, name)) if lessons else None
+            with tempfile.TemporaryDirectory(prefix="watch-") as folder:
+                report = Path(folder) / "report.json"
+                code = _build(root, lessons, report, on_deck)
+                # Before saying "done": a save that follows at once never waits for these.
+                _tidy()
+                execute.start_spare_kernel(root)  # the last run took it
+                emit({"done": read_report(report), "code": code})
+    finally:
+        execute.stop_spare_kernel()
 
 
 def _tidy() -> None:

@@ -218,3 +218,109 @@ def test_a_lesson_run_leaves_no_thread_or_descriptor_behind(tmp_path):
     for _ in range(2):
         assert execute.execute(lesson).cells[0].outputs[0].text == "ran\n"
     assert held() == before
+
+
+def pid_lesson(tmp_path):
+    lesson_file = tmp_path / "sources" / "01_pid.py"
+    lesson_file.parent.mkdir(exist_ok=True)
+    lesson_file.write_text(STYLE_HEADER + "# %%\nimport os\n\nprint(os.getpid())\n", "utf-8")
+    return read_lesson(lesson_file)
+
+
+def kernel_pid(lesson) -> int:
+    return int(execute.execute(lesson).cells[0].outputs[0].text)
+
+
+def test_a_spare_kernel_runs_the_next_lesson_once_then_runs_start_afresh(tmp_path):
+    lesson = pid_lesson(tmp_path)
+    execute.start_spare_kernel(tmp_path)
+    spare = execute._spare
+    started_ahead = spare.km.provisioner.process
+    try:
+        assert kernel_pid(lesson) == started_ahead.pid
+        assert execute._spare is None  # used once
+        assert started_ahead.poll() is not None and not spare.folder.exists()  # and gone
+        assert kernel_pid(lesson) != started_ahead.pid  # the next run starts its own
+    finally:
+        execute.stop_spare_kernel()
+
+
+def test_a_forked_worker_never_uses_its_parents_spare_kernel(tmp_path):
+    import multiprocessing
+
+    lesson = pid_lesson(tmp_path)
+    execute.start_spare_kernel(tmp_path)
+    spare = execute._spare
+    process = spare.km.provisioner.process
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            assert pool.apply(kernel_pid, (lesson,)) != process.pid
+        assert execute._spare is spare and process.poll() is None  # still the parent's, alive
+    finally:
+        execute.stop_spare_kernel()
+    assert process.wait(timeout=10) is not None and not spare.folder.exists()
+
+
+TIMED_EXERCISE = """\
+# %%
+import time
+
+started = time.monotonic()
+time.sleep(1.5)
+print(started, time.monotonic())
+
+# %% [markdown] tags=["exercise"]
+# ## Exercise: four
+# Make `answer` four.
+
+# %% tags=["solution"]
+answer = 4
+
+# %%
+import os
+
+if "answer" not in globals():
+    os._exit(DIES_WITHOUT_AN_ANSWER)
+
+# %% tags=["check"]
+assert answer == 4, "answer should be 4"
+"""
+
+
+def exercise_lesson(tmp_path, exit_code: int):
+    lesson_file = tmp_path / "sources" / "01_exercise.py"
+    lesson_file.parent.mkdir(exist_ok=True)
+    code = TIMED_EXERCISE.replace("os._exit(DIES_WITHOUT_AN_ANSWER)", f"os._exit({exit_code})")
+    if not exit_code:
+        code = code.replace('if "answer" not in globals():\n    os._exit(0)\n', "")
+    lesson_file.write_text(STYLE_HEADER + code, "utf-8")
+    return read_lesson(lesson_file)
+
+
+def test_the_lesson_and_its_checks_proof_run_side_by_side(tmp_path):
+    # A code edit above a check used to run the lesson, then the student notebook: the deck
+    # waited for both, one after the other.
+    from scripts.build import _proof_run
+
+    lesson = exercise_lesson(tmp_path, exit_code=0)
+    runs = [execute.Run(lesson), *_proof_run(lesson)]
+    (ran, executed), (stub, stub_executed) = execute.execute_cached_together(runs, tmp_path / "c")
+    assert executed and stub_executed
+    spans = [[float(t) for t in nb.cells[0].outputs[0].text.split()] for nb in (ran, stub)]
+    assert max(start for start, _ in spans) < min(end for _, end in spans), spans  # overlap
+    again = execute.execute_cached_together(runs, tmp_path / "c")
+    assert [executed for _, executed in again] == [False, False]  # both cached
+
+
+def test_a_run_that_succeeds_is_cached_when_the_one_beside_it_fails(tmp_path):
+    from scripts.build import _proof_run
+    from scripts.lesson import LessonError
+
+    lesson = exercise_lesson(tmp_path, exit_code=3)  # the kernel dies when answers are blank
+    runs = [execute.Run(lesson), *_proof_run(lesson)]
+    with pytest.raises(LessonError) as failed:
+        execute.execute_cached_together(runs, tmp_path / "c")
+    assert "in the student notebook, answers blank: cell" in str(failed.value)
+    assert "the kernel died" in str(failed.value)
+    assert (tmp_path / "c" / "01_exercise.ipynb").is_file()  # the lesson's own run is kept
+    assert not (tmp_path / "c" / "01_exercise.student-run.ipynb").exists()
