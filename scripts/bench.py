@@ -162,6 +162,8 @@ def _print_watch(f: dict) -> None:
             f"target <= script + 1 s = {script + 1:.2f} s",
         ),
         ("watch, code edit: save to handouts in", f["watch_code_handouts_s"], ""),
+        ("watch, code edit above a check: save to deck", f["watch_code_above_deck_s"], ""),
+        ("watch, code edit above a check: to handouts", f["watch_code_above_handouts_s"], ""),
     ]
     for name, seconds, target in rows:
         print(f"  {name:<44} {seconds:>8.2f}  {target}")

@@ -24,6 +24,9 @@ from .preview import CHROMIUM_ARGS, find_chromium
 SERVING = re.compile(r"Serving build/ at (http://127\.0\.0\.1:\d+)/")
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
 LONG = 300  # seconds: a limit for anything that should take a few
+# The edits: prose only; a code cell after the last check (the lesson runs again); a code
+# cell before the first one (the lesson and, in a lesson with checks, its proof run again).
+KINDS = ("prose", "code", "code_above")
 
 
 def measure_watch(course: Path, lesson: Path, runs: int) -> dict:
@@ -41,7 +44,7 @@ def measure_watch(course: Path, lesson: Path, runs: int) -> dict:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page, refused = _open_deck(browser, watch, lesson.stem)
             figures = {}
-            for kind in ("prose", "code"):
+            for kind in KINDS:
                 times = [_save_and_wait(page, watch, lesson, kind) for _ in range(runs)]
                 figures[f"watch_{kind}_deck_s"] = statistics.median(t[0] for t in times)
                 figures[f"watch_{kind}_handouts_s"] = statistics.median(t[1] for t in times)
@@ -101,11 +104,7 @@ def _open_deck(browser, watch: _Watch, name: str):
 def _save_and_wait(page, watch: _Watch, lesson: Path, kind: str) -> tuple[float, float]:
     """Write an edit; seconds until the deck reloaded with it, and until the handouts are in."""
     stamp = time.monotonic_ns()
-    text = lesson.read_text(encoding="utf-8").rstrip("\n")
-    if kind == "prose":  # a new prose cell: no code changed, the cached execution is reused
-        text += f"\n\n# %% [markdown]\n# Edited at {stamp}.\n"
-    else:  # a new, harmless code cell: the lesson runs again
-        text += f"\n\n# %%\n_bench_edit = {stamp}\n"
+    text = edited(lesson.read_text(encoding="utf-8"), kind, stamp)
     with page.expect_event("load", timeout=LONG * 1000):
         started = time.perf_counter()
         lesson.write_text(text, encoding="utf-8")
@@ -114,6 +113,17 @@ def _save_and_wait(page, watch: _Watch, lesson: Path, kind: str) -> tuple[float,
         raise RuntimeError(f"bench: the reloaded deck of {lesson.stem} does not show the edit")
     _until(lambda: not watch.status(lesson.stem)["handouts"], "the handouts", step=0.02)
     return deck, time.perf_counter() - started
+
+
+def edited(text: str, kind: str, stamp: int) -> str:
+    """The lesson `text` with one edit of `kind` (see KINDS) that shows `stamp`."""
+    text = text.rstrip("\n")
+    if kind == "prose":  # a new prose cell: no code changed, the cached execution is reused
+        return f"{text}\n\n# %% [markdown]\n# Edited at {stamp}.\n"
+    if kind == "code":  # a new, harmless code cell at the end: the lesson runs again
+        return f"{text}\n\n# %%\n_bench_edit = {stamp}\n"
+    first_code = text.index("\n# %%\n")  # the same before the first code cell: the proof too
+    return f"{text[:first_code]}\n# %%\n_bench_edit = {stamp}\n{text[first_code:]}\n"
 
 
 def _until(condition, what: str, step: float = 0.1):

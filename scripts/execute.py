@@ -148,7 +148,12 @@ def _execute_all(runs: list[Run]) -> list:
         together = (_execute_one(run, kernel) for run, kernel in zip(runs, kernels, strict=True))
         return await asyncio.gather(*together, return_exceptions=True)
 
-    outcomes = run_sync(all_runs)()
+    try:
+        outcomes = run_sync(all_runs)()
+    except BaseException:  # Ctrl-C or a stop: the runs' own clean-up never ran
+        for kernel in kernels:
+            _discard(kernel)
+        raise
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, LessonError):
             raise outcome  # not the lesson's fault: as it came
@@ -248,8 +253,7 @@ def start_spare_kernel(course_root: Path) -> None:
 def stop_spare_kernel() -> None:
     global _spare
     if _spare is not None and _spare.owner == os.getpid():
-        _shut_down(getattr(_spare.km.provisioner, "process", None))
-        shutil.rmtree(_spare.folder, ignore_errors=True)
+        _discard(_spare)
         _spare = None
 
 
@@ -263,8 +267,7 @@ def _take_kernel(course_root: Path, name: str) -> _Kernel:
     _spare = None
     if spare.course_root == course_root and _alive(spare):
         return spare
-    _shut_down(getattr(spare.km.provisioner, "process", None))
-    shutil.rmtree(spare.folder, ignore_errors=True)
+    _discard(spare)
     return _new_kernel(course_root, name)
 
 
@@ -275,6 +278,12 @@ def _new_kernel(course_root: Path, name: str) -> _Kernel:
     run_dir.mkdir()
     km = _kernel_manager(kernel_dirs, folder / "ipc")
     return _Kernel(folder, km, run_dir, course_root, os.getpid())
+
+
+def _discard(kernel: _Kernel) -> None:
+    """Kill the kernel's process, if it still runs, and delete its folder."""
+    _shut_down(getattr(kernel.km.provisioner, "process", None))
+    shutil.rmtree(kernel.folder, ignore_errors=True)
 
 
 def _alive(kernel: _Kernel) -> bool:

@@ -6,6 +6,8 @@ from scripts.bench import SCALE_FIXTURES, synthetic_course
 from scripts.lesson import read_lesson
 from scripts.lessons import Lessons
 
+from .conftest import REPO
+
 
 def test_synthetic_course_has_forty_distinct_lessons_made_of_the_fixtures(tmp_path):
     templates = sorted(SCALE_FIXTURES.glob("[0-9][0-9]_*.py"))
@@ -18,3 +20,34 @@ def test_synthetic_course_has_forty_distinct_lessons_made_of_the_fixtures(tmp_pa
     assert [p.name[:2] for p in found.paths] == [f"{n:02d}" for n in range(1, 41)]
     assert len({read_lesson(p).info.name for p in found.paths[:4]}) == 4  # each reads, own name
     assert found.paths[len(templates)].read_bytes() == templates[0].read_bytes()
+
+
+def test_each_watch_edit_reruns_what_its_name_says(tmp_path):
+    # The bench's three saves: prose only (nothing runs), code at the end (the lesson runs,
+    # the checks' proof is cached), code at the start (both run).
+    from scripts import benchwatch, checks, execute
+    from scripts.build import _proof_run
+
+    source = REPO / "tests" / "fixtures" / "course" / "sources" / "01_tag_table.py"
+    original = source.read_text(encoding="utf-8")
+
+    def keys(text: str) -> tuple[str, str]:
+        path = tmp_path / "sources" / source.name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        lesson = read_lesson(path)
+        (proof,) = _proof_run(lesson)
+        assert proof.variant == checks.STUDENT_RUN
+        return execute.cache_key(lesson.notebook), execute.cache_key(proof.source)
+
+    lesson_key, proof_key = keys(original)
+    for kind, lesson_runs, proof_runs in [
+        ("prose", False, False),
+        ("code", True, False),
+        ("code_above", True, True),
+    ]:
+        new_lesson_key, new_proof_key = keys(benchwatch.edited(original, kind, 1234))
+        assert (new_lesson_key != lesson_key, new_proof_key != proof_key) == (
+            lesson_runs,
+            proof_runs,
+        ), kind
