@@ -91,16 +91,23 @@ def build_lesson(path: Path, root: Path, config: CourseConfig, progress: Progres
     return result
 
 
-def prepare(path: Path, root: Path, config: CourseConfig, progress: Progress) -> Prepared:
-    """Read the lesson, archive its outgoing version, execute it (or reuse the cache)."""
+def prepare(
+    path: Path, root: Path, config: CourseConfig, progress: Progress, side_by_side: bool = False
+) -> Prepared:
+    """Read the lesson, archive its outgoing version, execute it (or reuse the cache).
+
+    `side_by_side`: run the lesson and its checks' proof at the same time, when cores would
+    otherwise idle (one lesson being built); with the cores busy building other lessons, it
+    would only hold more kernels in memory at once."""
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
     stripped = strip_unsafe_prose(lesson)  # no script, handler or remote fetch in any output
     archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
     _archive_previous_version(lesson, root, config, progress)  # older version → legacy/ first
     started = time.perf_counter()
-    runs = [Run(lesson), *_proof_run(lesson)]  # side by side, each from the cache if it can
-    (notebook, ran), *proof = execute_cached_together(runs, root / "build" / ".cache")
+    runs = [Run(lesson), *_proof_run(lesson)]  # each from the cache if it can
+    cache = root / "build" / ".cache"
+    (notebook, ran), *proof = execute_cached_together(runs, cache, side_by_side)
     seconds = f"{time.perf_counter() - started:.1f}s"
     progress(info.name, f"execute {seconds}{'' if ran else ' (cached)'}")
     for ran_stub, stub_ran in proof:

@@ -89,20 +89,22 @@ def execute_cached(
 
 
 def execute_cached_together(
-    runs: list[Run], cache_dir: Path
+    runs: list[Run], cache_dir: Path, side_by_side: bool = True
 ) -> list[tuple[nbformat.NotebookNode, bool]]:
     """Each run's executed notebook, from the cache when its key matches (True: executed now).
 
-    The runs the cache lacks execute at the same time, each in a kernel of its own: after a
-    code edit above an exercise's check, the lesson and its student notebook run side by side
-    instead of one after the other. Each run that succeeds is cached, even when another
-    fails; then the first failure (in the order of `runs`) is raised.
+    The runs the cache lacks execute `side_by_side`, each in a kernel of its own: after a
+    code edit above an exercise's check, the lesson and its student notebook run at the same
+    time instead of one after the other (or one after the other, when the cores are busy
+    anyway). Each run that succeeds is cached, even when another fails; then the first
+    failure (in the order of `runs`) is raised.
     """
     keys = [cache_key(run.source) for run in runs]
     files = [cache_dir / f"{run.lesson.info.name}{_suffix(run)}.ipynb" for run in runs]
     cached = [_read_cache(file, key) for file, key in zip(files, keys, strict=True)]
     due = [index for index, entry in enumerate(cached) if entry is None]
-    outcomes = dict(zip(due, _execute_all([runs[index] for index in due]), strict=True))
+    executed = _execute_all([runs[index] for index in due], side_by_side)
+    outcomes = dict(zip(due, executed, strict=True))
     for index, outcome in outcomes.items():
         if not isinstance(outcome, LessonError):
             stored = copy.deepcopy(outcome)
@@ -137,16 +139,19 @@ def _raise_first(outcomes) -> None:
             raise outcome
 
 
-def _execute_all(runs: list[Run]) -> list:
-    """Execute `runs` at the same time, each in a kernel of its own (the first one gets the
-    spare kernel, if one was started); each one's notebook, or its LessonError."""
+def _execute_all(runs: list[Run], side_by_side: bool = False) -> list:
+    """Execute `runs`, at the same time or one after the other, each in a kernel of its own
+    (the first one gets the spare kernel, if one was started); each one's notebook, or its
+    LessonError."""
     if not runs:
         return []
     kernels = [_take_kernel(_course_root(run.lesson), run.lesson.info.name) for run in runs]
 
     async def all_runs():
-        together = (_execute_one(run, kernel) for run, kernel in zip(runs, kernels, strict=True))
-        return await asyncio.gather(*together, return_exceptions=True)
+        each = [_execute_one(run, kernel) for run, kernel in zip(runs, kernels, strict=True)]
+        if side_by_side:
+            return await asyncio.gather(*each, return_exceptions=True)
+        return [await _outcome(run) for run in each]
 
     try:
         outcomes = run_sync(all_runs)()
@@ -158,6 +163,14 @@ def _execute_all(runs: list[Run]) -> list:
         if isinstance(outcome, BaseException) and not isinstance(outcome, LessonError):
             raise outcome  # not the lesson's fault: as it came
     return outcomes
+
+
+async def _outcome(awaitable):
+    """What `awaitable` returns, or the exception it raised (as asyncio.gather's)."""
+    try:
+        return await awaitable
+    except Exception as error:
+        return error
 
 
 async def _execute_one(run: Run, kernel: _Kernel) -> nbformat.NotebookNode:

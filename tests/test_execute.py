@@ -297,18 +297,22 @@ def exercise_lesson(tmp_path, exit_code: int):
     return read_lesson(lesson_file)
 
 
-def test_the_lesson_and_its_checks_proof_run_side_by_side(tmp_path):
+@pytest.mark.parametrize("side_by_side", [True, False])
+def test_the_lesson_and_its_checks_proof_run_side_by_side_when_asked(tmp_path, side_by_side):
     # A code edit above a check used to run the lesson, then the student notebook: the deck
-    # waited for both, one after the other.
+    # waited for both, one after the other. With the cores busy on other lessons, they still
+    # run one after the other, so that fewer kernels are held at once.
     from scripts.build import _proof_run
 
     lesson = exercise_lesson(tmp_path, exit_code=0)
     runs = [execute.Run(lesson), *_proof_run(lesson)]
-    (ran, executed), (stub, stub_executed) = execute.execute_cached_together(runs, tmp_path / "c")
+    outcomes = execute.execute_cached_together(runs, tmp_path / "c", side_by_side)
+    (ran, executed), (stub, stub_executed) = outcomes
     assert executed and stub_executed
     spans = [[float(t) for t in nb.cells[0].outputs[0].text.split()] for nb in (ran, stub)]
-    assert max(start for start, _ in spans) < min(end for _, end in spans), spans  # overlap
-    again = execute.execute_cached_together(runs, tmp_path / "c")
+    overlap = max(start for start, _ in spans) < min(end for _, end in spans)
+    assert overlap == side_by_side, spans
+    again = execute.execute_cached_together(runs, tmp_path / "c", side_by_side)
     assert [executed for _, executed in again] == [False, False]  # both cached
 
 

@@ -48,12 +48,12 @@ def test_results_come_back_in_the_order_asked_with_their_time(course_copy):
 REAL_PREPARE = build.prepare
 
 
-def prepare_counting_staged(path, root, config, progress):
+def prepare_counting_staged(path, root, config, progress, side_by_side=False):
     """build.prepare, noting how many other lessons are staged (under way) as it starts."""
     staged = len(list((root / "build").glob(".0*")))
     with open(root / "staged.txt", "a") as record:
         record.write(f"{staged}\n")
-    return REAL_PREPARE(path, root, config, progress)
+    return REAL_PREPARE(path, root, config, progress, side_by_side)
 
 
 def test_a_lesson_starts_only_when_few_are_under_way(course_copy, monkeypatch):
