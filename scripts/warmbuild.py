@@ -44,7 +44,7 @@ def serve(root: Path, requests, emit) -> None:
     runtime.configure()
     _warm_up(root, load_config(root))
     _tidy()
-    execute.start_spare_kernel(root)  # a code edit then finds its kernel started
+    _start_spares(root)  # a code edit then finds its kernels started, torch loaded
     try:
         for line in requests:
             lessons = json.loads(line)["lessons"]
@@ -54,10 +54,10 @@ def serve(root: Path, requests, emit) -> None:
                 code = _build(root, lessons, report, on_deck)
                 # Before saying "done": a save that follows at once never waits for these.
                 _tidy()
-                execute.start_spare_kernel(root)  # the last run took it
+                _start_spares(root)  # in place of any the last runs took
                 emit({"done": read_report(report), "code": code})
     finally:
-        execute.stop_spare_kernel()
+        execute.stop_spare_kernels()
 
 
 def _tidy() -> None:
@@ -67,6 +67,25 @@ def _tidy() -> None:
     gc.unfreeze()  # what was frozen last time is collected too, if it has died since
     gc.collect()
     gc.freeze()
+
+
+def _start_spares(root: Path) -> None:
+    """Kernels started ahead for the lesson saved last, the one the author is most likely
+    editing: one per run a code edit of it needs (its checks' proof is a second), each
+    importing what the lesson imports."""
+    from . import checks
+    from .lesson import read_lesson
+
+    path = _newest(root)
+    try:
+        notebook = read_lesson(path).notebook if path else None
+    except Exception:  # a lesson being written may not read yet: plain kernels, then
+        notebook = None
+    if notebook is None:
+        execute.start_spare_kernels(root)
+        return
+    runs = 2 if checks.has_checks(notebook) else 1
+    execute.start_spare_kernels(root, runs, execute.lesson_imports(notebook))
 
 
 def _deck_shown(emit, name: str) -> None:

@@ -233,32 +233,123 @@ def kernel_pid(lesson) -> int:
 
 def test_a_spare_kernel_runs_the_next_lesson_once_then_runs_start_afresh(tmp_path):
     lesson = pid_lesson(tmp_path)
-    execute.start_spare_kernel(tmp_path)
-    spare = execute._spare
+    execute.start_spare_kernels(tmp_path)
+    (spare,) = execute._spares
     started_ahead = spare.km.provisioner.process
     try:
         assert kernel_pid(lesson) == started_ahead.pid
-        assert execute._spare is None  # used once
+        assert execute._spares == []  # used once
         assert started_ahead.poll() is not None and not spare.folder.exists()  # and gone
         assert kernel_pid(lesson) != started_ahead.pid  # the next run starts its own
     finally:
-        execute.stop_spare_kernel()
+        execute.stop_spare_kernels()
 
 
 def test_a_forked_worker_never_uses_its_parents_spare_kernel(tmp_path):
     import multiprocessing
 
     lesson = pid_lesson(tmp_path)
-    execute.start_spare_kernel(tmp_path)
-    spare = execute._spare
+    execute.start_spare_kernels(tmp_path)
+    (spare,) = execute._spares
     process = spare.km.provisioner.process
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
             assert pool.apply(kernel_pid, (lesson,)) != process.pid
-        assert execute._spare is spare and process.poll() is None  # still the parent's, alive
+        assert execute._spares == [spare] and process.poll() is None  # the parent's, alive
     finally:
-        execute.stop_spare_kernel()
+        execute.stop_spare_kernels()
     assert process.wait(timeout=10) is not None and not spare.folder.exists()
+
+
+def test_the_imports_a_spare_kernel_loads_ahead_are_the_lessons_top_level_ones():
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("import prose_is_not_code"),
+            new_code_cell("from __future__ import annotations\nimport torch, numpy as np"),
+            new_code_cell("%timeit 1\nimport not_parsed"),  # a magic: the cell is skipped
+            new_code_cell("from torch.func import jacrev\nfrom . import sibling\nimport torch"),
+            new_code_cell("def later():\n    import only_when_called\n"),
+        ]
+    )
+    assert execute.lesson_imports(notebook) == ("torch", "numpy", "torch.func")
+
+
+def module_probe_lesson(tmp_path, module: str):
+    """A lesson whose first cell says whether `module` was loaded before it imports it."""
+    lesson_file = tmp_path / "sources" / "01_probe.py"
+    lesson_file.parent.mkdir(exist_ok=True)
+    probe = f"import sys\n\nprint({module!r} in sys.modules)\n\nimport {module}\n"
+    lesson_file.write_text(STYLE_HEADER + "# %%\n" + probe, "utf-8")
+    return read_lesson(lesson_file)
+
+
+def test_a_spare_kernel_has_the_lessons_imports_loaded_before_its_first_cell(tmp_path):
+    lesson = module_probe_lesson(tmp_path, "tabnanny")  # nothing the kernel loads by itself
+    assert execute.execute(lesson).cells[0].outputs[0].text == "False\n"
+    execute.start_spare_kernels(tmp_path, 1, execute.lesson_imports(lesson.notebook))
+    try:
+        warm = execute.execute(lesson)
+    finally:
+        execute.stop_spare_kernels()
+    assert warm.cells[0].outputs[0].text == "True\n"
+    assert warm.cells[0].execution_count == 1  # the imports ahead left no history
+
+
+def test_a_lesson_run_in_a_warm_spare_kernel_equals_a_run_in_a_fresh_one(tmp_path, monkeypatch):
+    lesson_file = tmp_path / "sources" / "01_style.py"
+    lesson_file.parent.mkdir()
+    code = "import numpy as np\n" + FIVE_LINES + "plt.show()\nprint(np.arange(3), sorted(dir()))\n"
+    lesson_file.write_text(STYLE_HEADER + "# %%\n" + code + "# %%\n_\n", "utf-8")
+    lesson = read_lesson(lesson_file)
+    fresh = execute.execute(lesson)
+    execute.start_spare_kernels(tmp_path, 1, execute.lesson_imports(lesson.notebook))
+    monkeypatch.setattr(execute, "_new_kernel", None)  # the spare, or this run fails
+    try:
+        warm = execute.execute(lesson)
+    finally:
+        execute.stop_spare_kernels()
+    assert nbformat.writes(warm) == nbformat.writes(fresh)
+
+
+def test_a_spare_kernel_whose_imports_printed_is_not_used(tmp_path):
+    # `import this` prints a poem: in a kernel that imported it ahead, the lesson's cell would
+    # print nothing, unlike a fresh kernel's. Such a spare is set aside for a fresh kernel.
+    lesson = module_probe_lesson(tmp_path, "this")
+    execute.start_spare_kernels(tmp_path, 1, ("this",))
+    (spare,) = execute._spares
+    try:
+        executed = execute.execute(lesson)
+    finally:
+        execute.stop_spare_kernels()
+    text = "".join(output.text for output in executed.cells[0].outputs)
+    assert text.startswith("False\nThe Zen of Python") and not spare.folder.exists()
+
+
+def test_stdout_printed_in_pieces_is_one_output_and_text_after_a_figure_stays_after_it():
+    def stream(name, text):
+        return nbformat.v4.new_output("stream", name=name, text=text)
+
+    figure = nbformat.v4.new_output("display_data", data={"image/svg+xml": "<svg/>"})
+    cell = new_code_cell(
+        "...",
+        outputs=[
+            *(stream("stdout", text) for text in ("a\n", "b")),
+            figure,
+            stream("stdout", "c\n"),
+            *(stream("stderr", text) for text in ("d\n", "e\n")),
+            stream("stdout", "f\n"),
+        ],
+    )
+    notebook = new_notebook(cells=[cell, new_markdown_cell("prose")])
+    execute.join_stream_pieces(notebook)
+    shown = [(o.output_type, o.get("name"), o.get("text")) for o in notebook.cells[0].outputs]
+    assert shown == [
+        ("stream", "stdout", "a\nb"),
+        ("display_data", None, None),
+        ("stream", "stdout", "c\n"),
+        ("stream", "stderr", "d\ne\n"),
+        ("stream", "stdout", "f\n"),
+    ]
 
 
 TIMED_EXERCISE = """\

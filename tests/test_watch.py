@@ -285,6 +285,37 @@ def test_the_build_process_waits_for_word_that_the_deck_is_shown(monkeypatch):
         signal.signal(warmbuild.SHOWN, default)
 
 
+def test_watch_keeps_a_kernel_ahead_for_each_run_of_the_lesson_saved_last(tmp_path, monkeypatch):
+    header = (
+        '# ---\n# jupyter:\n#   lesson:\n#     title: "{}"\n#     version: "1.0"\n'
+        '#     date: "2026-01-01"\n#     summary: ["a line"]\n# ---\n\n'
+    )
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    plain = sources / "01_plain.py"
+    plain.write_text(header.format("Plain") + "# %%\nimport json\n", "utf-8")
+    checked = sources / "02_checked.py"
+    checked.write_text(
+        header.format("Checked")
+        + '# %%\nimport fractions\nfrom os import path\n\n# %% tags=["check"]\nassert True\n',
+        "utf-8",
+    )
+    asked = []
+    monkeypatch.setattr(warmbuild.execute, "start_spare_kernels", lambda *a: asked.append(a))
+    os.utime(plain, (1, 1))  # saved long ago: the checked lesson is the one being edited
+    warmbuild._start_spares(tmp_path)
+    os.utime(checked, (1, 1))
+    os.utime(plain, (2, 2))
+    warmbuild._start_spares(tmp_path)
+    plain.write_text("not a lesson yet", "utf-8")  # being written: plain kernels, no imports
+    warmbuild._start_spares(tmp_path)
+    assert asked == [
+        (tmp_path, 2, ("fractions", "os")),  # the lesson and its checks' proof
+        (tmp_path, 1, ("json",)),
+        (tmp_path,),
+    ]
+
+
 def test_reload_script_is_valid_javascript(tmp_path):
     node = shutil.which("node")
     if node is None:
