@@ -10,6 +10,7 @@ counted). Not a test: nothing here asserts a speed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import statistics
@@ -27,6 +28,10 @@ LONG = 300  # seconds: a limit for anything that should take a few
 # The edits: prose only; a code cell after the last check (the lesson runs again); a code
 # cell before the first one (the lesson and, in a lesson with checks, its proof run again).
 KINDS = ("prose", "code", "code_above")
+# Seconds between the handouts of one save and the next save: an author reads the new slide
+# before typing again, and watch uses that time to start and warm the next runs' kernels.
+# BENCH_READING=0 saves back to back (a save then may wait for a kernel still loading torch).
+READING_S = float(os.environ.get("BENCH_READING", "8"))
 
 
 def measure_watch(course: Path, lesson: Path, runs: int) -> dict:
@@ -103,6 +108,7 @@ def _open_deck(browser, watch: _Watch, name: str):
 
 def _save_and_wait(page, watch: _Watch, lesson: Path, kind: str) -> tuple[float, float]:
     """Write an edit; seconds until the deck reloaded with it, and until the handouts are in."""
+    time.sleep(READING_S)
     stamp = time.monotonic_ns()
     text = edited(lesson.read_text(encoding="utf-8"), kind, stamp)
     with page.expect_event("load", timeout=LONG * 1000):
