@@ -8,7 +8,6 @@ import copy
 import hashlib
 import json
 import os
-import queue
 import shutil
 import sys
 import tempfile
@@ -144,11 +143,11 @@ def _raise_first(outcomes) -> None:
 
 def _execute_all(runs: list[Run], side_by_side: bool = False) -> list:
     """Execute `runs`, at the same time or one after the other, each in a kernel of its own
-    (the first one gets the spare kernel, if one was started); each one's notebook, or its
+    (a spare kernel, in order, while any is started); each one's notebook, or its
     LessonError."""
     if not runs:
         return []
-    kernels = [_take_kernel(_course_root(run.lesson), run.lesson.info.name) for run in runs]
+    kernels: list[_Kernel] = []
 
     async def all_runs():
         each = [_execute_one(run, kernel) for run, kernel in zip(runs, kernels, strict=True)]
@@ -157,6 +156,8 @@ def _execute_all(runs: list[Run], side_by_side: bool = False) -> list:
         return [await _outcome(run) for run in each]
 
     try:
+        for run in runs:  # taking a spare may wait for its imports: inside the clean-up
+            kernels.append(_take_kernel(_course_root(run.lesson), run.lesson.info.name))
         outcomes = run_sync(all_runs)()
     except BaseException:  # Ctrl-C or a stop: the runs' own clean-up never ran
         for kernel in kernels:
@@ -275,10 +276,14 @@ class _Kernel:
     run_dir: Path
     course_root: Path
     owner: int  # the process that made it: a forked worker must leave it alone
-    warming: tuple | None = None  # (client, msg_id) of the imports sent ahead, reply unread
+    imports: tuple[str, ...] = ()  # what it was told to import ahead
+    warming: tuple | None = None  # (client, msg_id) of those imports, reply unread
 
 
 _spares: list[_Kernel] = []  # started ahead, for the next runs in this process
+# Imports that printed, warned or failed in a spare (a library with a banner, say): each
+# spare told to load them would be set aside unused, so later ones are not told.
+_noisy_imports: set[tuple[str, ...]] = set()
 
 
 def start_spare_kernels(course_root: Path, count: int = 1, imports: tuple[str, ...] = ()) -> None:
@@ -294,8 +299,8 @@ def start_spare_kernels(course_root: Path, count: int = 1, imports: tuple[str, .
     while len(_spares) < count:
         kernel = _new_kernel(course_root.resolve(), "spare")
         run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
-        if imports:
-            kernel.warming = _send_imports(kernel, imports)
+        if imports and imports not in _noisy_imports:
+            kernel.imports, kernel.warming = imports, _send_imports(kernel, imports)
         _spares.append(kernel)
 
 
@@ -359,7 +364,7 @@ def _warmed_quietly(kernel: _Kernel) -> bool:
                 quiet = False
             if message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
                 return quiet
-    except queue.Empty:  # the kernel never answered: start another
+    except Exception:  # no answer in time, or none that reads: a fresh kernel, then
         return False
     finally:
         client.stop_channels()
@@ -374,8 +379,15 @@ def _take_kernel(course_root: Path, name: str) -> _Kernel:
     if not _spares or _spares[0].owner != os.getpid():
         return _new_kernel(course_root, name)  # none, or a forked worker: they are its parent's
     spare = _spares.pop(0)
-    if spare.course_root == course_root and _alive(spare) and _warmed_quietly(spare):
+    try:
+        usable = spare.course_root == course_root and _alive(spare) and _warmed_quietly(spare)
+    except BaseException:  # Ctrl-C while its imports load
+        _discard(spare)
+        raise
+    if usable:
         return spare
+    if spare.imports:  # they will say something again: later spares start without them
+        _noisy_imports.add(spare.imports)
     _discard(spare)
     return _new_kernel(course_root, name)
 

@@ -311,18 +311,39 @@ def test_a_lesson_run_in_a_warm_spare_kernel_equals_a_run_in_a_fresh_one(tmp_pat
     assert nbformat.writes(warm) == nbformat.writes(fresh)
 
 
-def test_a_spare_kernel_whose_imports_printed_is_not_used(tmp_path):
+def test_a_spare_kernel_whose_imports_printed_is_not_used_nor_are_they_sent_again(
+    tmp_path, monkeypatch
+):
     # `import this` prints a poem: in a kernel that imported it ahead, the lesson's cell would
     # print nothing, unlike a fresh kernel's. Such a spare is set aside for a fresh kernel.
+    monkeypatch.setattr(execute, "_noisy_imports", set())
     lesson = module_probe_lesson(tmp_path, "this")
     execute.start_spare_kernels(tmp_path, 1, ("this",))
     (spare,) = execute._spares
     try:
         executed = execute.execute(lesson)
+        execute.start_spare_kernels(tmp_path, 1, ("this",))
+        (next_spare,) = execute._spares
+        assert next_spare.imports == () and next_spare.warming is None  # a plain kernel
     finally:
         execute.stop_spare_kernels()
     text = "".join(output.text for output in executed.cells[0].outputs)
     assert text.startswith("False\nThe Zen of Python") and not spare.folder.exists()
+
+
+def test_ctrl_c_while_a_spare_loads_its_imports_stops_that_kernel(tmp_path, monkeypatch):
+    lesson = pid_lesson(tmp_path)
+    execute.start_spare_kernels(tmp_path, 1, ("json",))
+    (spare,) = execute._spares
+    process = spare.km.provisioner.process
+
+    def interrupted(kernel):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(execute, "_warmed_quietly", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        execute.execute(lesson)
+    assert process.poll() is not None and not spare.folder.exists() and execute._spares == []
 
 
 def test_stdout_printed_in_pieces_is_one_output_and_text_after_a_figure_stays_after_it():
