@@ -380,13 +380,14 @@ def _take_kernel(course_root: Path, name: str) -> _Kernel:
         return _new_kernel(course_root, name)  # none, or a forked worker: they are its parent's
     spare = _spares.pop(0)
     try:
-        usable = spare.course_root == course_root and _alive(spare) and _warmed_quietly(spare)
+        suits = spare.course_root == course_root and _alive(spare)
+        quiet = suits and _warmed_quietly(spare)
     except BaseException:  # Ctrl-C while its imports load
         _discard(spare)
         raise
-    if usable:
+    if quiet:
         return spare
-    if spare.imports:  # they will say something again: later spares start without them
+    if suits and spare.imports:  # they said something: later spares start without them
         _noisy_imports.add(spare.imports)
     _discard(spare)
     return _new_kernel(course_root, name)

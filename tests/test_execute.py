@@ -331,6 +331,21 @@ def test_a_spare_kernel_whose_imports_printed_is_not_used_nor_are_they_sent_agai
     assert text.startswith("False\nThe Zen of Python") and not spare.folder.exists()
 
 
+def test_a_spare_kernel_that_died_does_not_count_its_imports_as_noisy(tmp_path, monkeypatch):
+    monkeypatch.setattr(execute, "_noisy_imports", set())
+    lesson = pid_lesson(tmp_path)
+    execute.start_spare_kernels(tmp_path, 1, ("json",))
+    (spare,) = execute._spares
+    spare.km.provisioner.process.kill()
+    spare.km.provisioner.process.wait(timeout=10)
+    try:
+        assert kernel_pid(lesson) != spare.km.provisioner.process.pid  # a fresh kernel ran it
+        execute.start_spare_kernels(tmp_path, 1, ("json",))
+        assert execute._noisy_imports == set() and execute._spares[0].imports == ("json",)
+    finally:
+        execute.stop_spare_kernels()
+
+
 def test_ctrl_c_while_a_spare_loads_its_imports_stops_that_kernel(tmp_path, monkeypatch):
     lesson = pid_lesson(tmp_path)
     execute.start_spare_kernels(tmp_path, 1, ("json",))
