@@ -293,9 +293,11 @@ def start_spare_kernels(course_root: Path, count: int = 1, imports: tuple[str, .
     machine. A spare that already runs is kept as it is. Each is used once (`_take_kernel`)."""
     global _spares
     mine = [kernel for kernel in _spares if kernel.owner == os.getpid()]
-    for kernel in mine[count:] + [kernel for kernel in mine[:count] if not _alive(kernel)]:
-        _discard(kernel)
-    _spares = [kernel for kernel in mine[:count] if _alive(kernel)]
+    kept = [kernel for kernel in mine[:count] if _alive(kernel)]
+    for kernel in mine:
+        if kernel not in kept:  # one too many, or dead
+            _discard(kernel)
+    _spares = kept
     while len(_spares) < count:
         kernel = _new_kernel(course_root.resolve(), "spare")
         run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
