@@ -32,6 +32,7 @@ TOC_COLUMNS_FROM = 20
 # the id from the text); the cells come after BODY_START, so the cover's headings never match.
 HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
+TOC_NAV = re.compile(r'\s*<nav class="toc">.*?</nav>', re.DOTALL)  # the cover's contents
 # The two places our handout template (templates/handout/index.html.j2) leaves for this module:
 # where the cells start, and the contents list, which is known only once nbconvert has written
 # the headings. Passed to the template, so that both sides name the same strings.
@@ -58,6 +59,8 @@ def render_handout_html(
     contents = f"<ol{columns}>{toc}</ol>"
     if f"<ol>{CONTENTS_SLOT}</ol>" not in cover:  # the template lost its slot: say so, loudly
         raise RuntimeError("templates/handout/index.html.j2 has no contents slot")
+    if not toc:  # a lesson without headings: no "Contents" title over an empty list
+        cover = TOC_NAV.sub("", cover, count=1)
     return cover.replace(f"<ol>{CONTENTS_SLOT}</ol>", contents, 1) + BODY_START + body
 
 

@@ -84,6 +84,19 @@ def test_code_is_styled_for_print_without_the_notebook_palette(tiny_course):
     assert '<span class="k">if</span>' in page and '<span class="c"># nothing</span>' in page
 
 
+def test_a_lesson_without_headings_has_no_empty_contents_on_its_cover(tiny_course):
+    from scripts.handout import render_handout_html
+    from scripts.lesson import read_lesson
+
+    lesson = read_lesson(tiny_course.root / "sources" / "01_tag_table.py")
+    prose = nbformat.v4.new_markdown_cell("Prose, and no heading anywhere.")
+    headed = nbformat.v4.new_markdown_cell("## A heading")
+    bare = render_handout_html(nbformat.v4.new_notebook(cells=[prose]), lesson.info, "worked")
+    listed = render_handout_html(nbformat.v4.new_notebook(cells=[headed]), lesson.info, "worked")
+    assert "Contents" not in bare and 'class="toc"' not in bare
+    assert "Contents" in listed and "A heading</a>" in listed
+
+
 def test_a_space_before_an_inline_element_never_leaves_one_word_alone_on_a_line():
     # At this width WeasyPrint 70 alone puts "It" on a line of its own (scripts/linebreak.py).
     from scripts.handout import write_pdf
