@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import functools
+import gc
 import html
+import multiprocessing.util
+import os
 import re
 
 import nbformat
@@ -68,15 +71,17 @@ def write_pdf(
     page_html: str, info: LessonInfo, edition: str, config: CourseConfig = DEFAULT_CONFIG
 ) -> bytes:
     """Lay out the handout HTML as a PDF (bytes; the caller writes them atomically)."""
-    fonts = FontConfiguration()
+    cjk = bool(CJK_TEXT.search(page_html))
+    fonts = _font_configuration(cjk)
     stylesheet = CSS(
         string=_stamp_css(info, edition, config),
         font_config=fonts,
         base_url=str(assets.TEMPLATES / "css"),
     )
+    stylesheets = [stylesheet, *([CSS(string=_cjk_faces_css(), font_config=fonts)] if cjk else [])]
     # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
     document = HTML(string=page_html, base_url=str(assets.TEMPLATES)).render(
-        stylesheets=[stylesheet, *_cjk_fonts(page_html, fonts)], font_config=fonts, pdf_tags=True
+        stylesheets=stylesheets, font_config=fonts, pdf_tags=True
     )
     pdfua.mark_page_furniture(document)
     # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
@@ -87,16 +92,37 @@ def write_pdf(
     )
 
 
-def _cjk_fonts(page_html: str, fonts: FontConfiguration) -> list[CSS]:
-    """Noto Sans SC and KR, for a handout with Chinese, Japanese or Korean text only."""
-    if not CJK_TEXT.search(page_html):
-        return []
-    faces = "".join(
-        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-        f'src: url("{assets.vendored(path).as_uri()}"); }}'
-        for family, weight, path in CJK_FACES
-    )
-    return [CSS(string=faces, font_config=fonts)]
+# This process's font configurations, by "has CJK text". One serves every handout the process
+# lays out: a new one per PDF loaded the system's fonts again (about 0.1 s) and left about
+# 0.3 MB behind in fontconfig and Pango, so a worker that laid out 40 handouts held 30 MB more
+# than one that laid out two. A handout with CJK text gets one of its own, so that the CJK
+# faces never become another handout's fallback font: a PDF's bytes do not depend on what its
+# process laid out before (tests/test_handout.py).
+_FONTS: dict[bool, FontConfiguration] = {}
+# A forked child's copies of its parent's configurations: the font files they point at are the
+# parent's, which WeasyPrint deletes when a configuration is collected; so they are kept, unused.
+_INHERITED: list[FontConfiguration] = []
+
+
+def _font_configuration(cjk: bool) -> FontConfiguration:
+    if cjk not in _FONTS:
+        if not _FONTS:  # the files WeasyPrint wrote go when the process ends (pool workers too)
+            multiprocessing.util.Finalize(None, _drop_fonts, exitpriority=0)
+        _FONTS[cjk] = FontConfiguration()
+    return _FONTS[cjk]
+
+
+def _drop_fonts() -> None:
+    _FONTS.clear()
+    gc.collect()  # a configuration sits in reference cycles: only a collection deletes it
+
+
+def _forget_parents_fonts() -> None:
+    _INHERITED.extend(_FONTS.values())
+    _FONTS.clear()
+
+
+os.register_at_fork(after_in_child=_forget_parents_fonts)
 
 
 # Han, kana, Hangul, CJK punctuation and full-width forms.
@@ -109,6 +135,16 @@ CJK_FACES = (  # Noto Sans SC for Han and kana; KR for Hangul, which SC lacks
     ("Course Hangul", 400, "@expo-google-fonts/noto-sans-kr/400Regular/NotoSansKR_400Regular.ttf"),
     ("Course Hangul", 700, "@expo-google-fonts/noto-sans-kr/700Bold/NotoSansKR_700Bold.ttf"),
 )
+
+
+@functools.cache
+def _cjk_faces_css() -> str:
+    """Noto Sans SC and KR, for a handout with Chinese, Japanese or Korean text only."""
+    return "".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+        f'src: url("{assets.vendored(path).as_uri()}"); }}'
+        for family, weight, path in CJK_FACES
+    )
 
 
 class _InkOnly(Filter):

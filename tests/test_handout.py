@@ -113,6 +113,52 @@ def test_a_space_before_an_inline_element_never_leaves_one_word_alone_on_a_line(
     assert lines[1].startswith("adds the result")  # what does not fit still moves down
 
 
+def test_a_handouts_bytes_do_not_depend_on_the_handouts_its_process_laid_out_before(
+    monkeypatch,
+):
+    # A process lays out all its handouts with one font configuration (scripts/handout.py);
+    # had a CJK handout's faces joined it, they would be the fallback for these symbols.
+    from scripts import handout
+    from scripts.lesson import read_lesson
+
+    monkeypatch.setattr(handout, "_FONTS", {})
+    info = read_lesson(REPO / "tests/fixtures/course/sources/01_tag_table.py").info
+    plain = "<html><body><main><p>Ⅳ ℃ № ™ ‰ ‱</p></main></body></html>"
+    first = handout.write_pdf(plain, info, "worked")
+    handout.write_pdf(plain.replace("Ⅳ", "中文 한국어 Ⅳ"), info, "worked")
+    assert handout.write_pdf(plain, info, "worked") == first
+    assert len(handout._FONTS) == 2  # the plain one was used again, not made anew
+
+
+def test_a_forked_worker_never_deletes_the_font_files_of_the_process_it_came_from(
+    monkeypatch, tmp_path
+):
+    # WeasyPrint deletes a font configuration's files when it is collected, and each process
+    # clears its own configurations as it ends; a pool worker inherits its parent's.
+    import multiprocessing
+    import tempfile
+
+    from scripts import handout
+    from scripts.lesson import read_lesson
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(handout, "_FONTS", {})
+    info = read_lesson(REPO / "tests/fixtures/course/sources/01_tag_table.py").info
+    page = "<html><body><main><p>Fonts</p></main></body></html>"
+    first = handout.write_pdf(page, info, "worked")
+    ours = sorted(tmp_path.glob("weasyprint-*"))
+    assert len(ours) == 1 and any(ours[0].iterdir())
+    child = multiprocessing.get_context("fork").Process(
+        target=handout.write_pdf, args=(page, info, "worked")
+    )
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    assert sorted(tmp_path.glob("weasyprint-*")) == ours  # the child's own went with it
+    assert any(ours[0].iterdir())
+    assert handout.write_pdf(page, info, "worked") == first
+
+
 def test_long_code_lines_get_a_hanging_indent_past_their_own_indentation():
     from scripts.handout import LONG_CODE_LINE, highlight_for_print
 
