@@ -8,10 +8,13 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import hashlib
 import html
 import io
 import re
+from pathlib import Path
 
+import fontTools
 import nbformat
 from fontTools import subset
 from nbconvert.filters import Highlight2HTML
@@ -20,6 +23,7 @@ from nbformat.v4 import new_markdown_cell
 from . import assets, nbhtml
 from .config import CourseConfig
 from .editions import tags
+from .files import write_atomic
 from .lesson import LessonInfo
 from .slideheight import CODE_CHARS, join_chunks, markdown_chunks
 
@@ -126,8 +130,11 @@ def slide_count(deck: nbformat.NotebookNode) -> int:
     )
 
 
-def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig) -> str:
-    """The deck as one HTML file with reveal.js, its theme, plugins and images inside."""
+def render_deck(
+    deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig, cache: Path | None = None
+) -> str:
+    """The deck as one HTML file with reveal.js, its theme, plugins and images inside.
+    `cache`: a folder to keep the subset code font in (mono_font_css)."""
     exporter = nbhtml.exporter("slides", "deck", highlight_for_deck)
     resources = {
         "deck": {
@@ -137,7 +144,7 @@ def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseCon
             "slide_count": slide_count(deck),
             "reveal_css": assets.inline_css("reveal.js/dist/reveal.css"),
             "theme_css": assets.inline_css("reveal.js/dist/theme/white-contrast.css"),
-            "fonts_css": mono_font_css(),
+            "fonts_css": mono_font_css(cache),
             "deck_css": assets.template_css("deck.css"),
             "reveal_js": assets.inline_js("reveal.js/dist/reveal.js"),
             "plugins_js": [assets.inline_js(path) for path in PLUGINS.values()],
@@ -180,12 +187,18 @@ _HIGHLIGHT = Highlight2HTML(pygments_lexer="ipython3")
 
 
 @functools.cache
-def mono_font_css() -> str:
+def mono_font_css(cache: Path | None = None) -> str:
     """@font-face rules for "Deck Mono": Noto Sans Mono, subset and inlined as WOFF.
 
     WOFF rather than WOFF2: brotli took 0.5 s of every build process's first deck, to save
-    35 KB in a 1.3 MB file that is opened from disk.
+    35 KB in a 1.3 MB file that is opened from disk. The subsetting itself takes about 0.45 s,
+    in every build process and pool worker that renders a deck; with a `cache` folder (the
+    course's build/.cache) it is done once and read back after, under a name that changes
+    with the fonts, the characters kept and fontTools' version.
     """
+    stored = cache / f"deck-mono-{_mono_font_key()}.css" if cache else None
+    if stored is not None and stored.is_file():
+        return stored.read_text(encoding="utf-8")
     rules = []
     for weight, relative in MONO_FONTS.items():
         options = subset.Options(flavor="woff", layout_features=["*"])
@@ -200,7 +213,17 @@ def mono_font_css() -> str:
             f'@font-face {{ font-family: "Deck Mono"; font-weight: {weight}; '
             f'src: url("data:font/woff;base64,{encoded}") format("woff"); }}'
         )
-    return "\n".join(rules)
+    css = "\n".join(rules)
+    if stored is not None:
+        write_atomic(stored, css)
+    return css
+
+
+def _mono_font_key() -> str:
+    digest = hashlib.sha256(f"{fontTools.version} {MONO_UNICODES}".encode())
+    for weight, relative in MONO_FONTS.items():
+        digest.update(f"{weight} ".encode() + assets.vendored(relative).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _opens_solution(cell, previous) -> bool:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from scripts.config import CourseConfig
@@ -313,3 +314,25 @@ def test_deck_declares_the_slide_count_the_build_meant(tiny_course):
 def test_code_font_is_embedded_in_the_deck(tiny_course):
     html = (tiny_course.root / "build" / DECK).read_text(encoding="utf-8")
     assert 'font-family: "Deck Mono"' in html and "data:font/woff;base64," in html
+
+
+def test_the_decks_code_font_is_subset_once_and_read_back_from_the_cache(tmp_path, monkeypatch):
+    from scripts import slides
+
+    slides.mono_font_css.cache_clear()  # the in-memory copy: each build process starts without
+    made = slides.mono_font_css(tmp_path)
+    assert made == slides.mono_font_css.__wrapped__(None)  # the cache changes no byte
+    stored = list(tmp_path.glob("deck-mono-*.css"))
+    assert len(stored) == 1 and stored[0].read_text(encoding="utf-8") == made
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("subset again, with the subset in the cache")
+
+    slides.mono_font_css.cache_clear()
+    monkeypatch.setattr(slides.subset, "Subsetter", refuse)
+    assert slides.mono_font_css(tmp_path) == made
+    # Other characters kept: another name, so the old subset is never read for them.
+    monkeypatch.setattr(slides, "MONO_UNICODES", "U+0020-007E")
+    slides.mono_font_css.cache_clear()
+    with pytest.raises(AssertionError, match="subset again"):
+        slides.mono_font_css(tmp_path)
