@@ -227,7 +227,7 @@ def _write_deck(prepared: Prepared, artifact: str) -> Rendered:
     deck = cut_slides(make_edition(prepared.rendered, edition), info, prepared.config, label)
     deck, too_tall = fit_slides(deck, prepared.lesson)  # overflowing → continuation slides
     stable_ids(deck)
-    page = render_deck(deck, info, prepared.config, prepared.staging.parent / ".cache")
+    page = render_deck(deck, info, prepared.config)
     _write(prepared.staging, f"{info.stem}.{suffix}", page)
     if artifact != "deck":  # the summary counts the lecturer's slides and reports each cut once
         return Rendered()

@@ -12,7 +12,6 @@ import hashlib
 import html
 import io
 import re
-from pathlib import Path
 
 import fontTools
 import nbformat
@@ -60,6 +59,7 @@ MONO_FONTS = {
 MONO_UNICODES = (
     "U+0020-024F,U+0370-03FF,U+0400-04FF,U+2000-206F,U+2190-21FF,U+2200-22FF,U+2500-259F"
 )
+FONT_CACHE = assets.NODE_MODULES / ".cache" / "course"  # where npm's tools keep theirs too
 
 
 def cut_slides(
@@ -130,11 +130,8 @@ def slide_count(deck: nbformat.NotebookNode) -> int:
     )
 
 
-def render_deck(
-    deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig, cache: Path | None = None
-) -> str:
-    """The deck as one HTML file with reveal.js, its theme, plugins and images inside.
-    `cache`: a folder to keep the subset code font in (mono_font_css)."""
+def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig) -> str:
+    """The deck as one HTML file with reveal.js, its theme, plugins and images inside."""
     exporter = nbhtml.exporter("slides", "deck", highlight_for_deck)
     resources = {
         "deck": {
@@ -144,7 +141,7 @@ def render_deck(
             "slide_count": slide_count(deck),
             "reveal_css": assets.inline_css("reveal.js/dist/reveal.css"),
             "theme_css": assets.inline_css("reveal.js/dist/theme/white-contrast.css"),
-            "fonts_css": mono_font_css(cache),
+            "fonts_css": mono_font_css(),
             "deck_css": assets.template_css("deck.css"),
             "reveal_js": assets.inline_js("reveal.js/dist/reveal.js"),
             "plugins_js": [assets.inline_js(path) for path in PLUGINS.values()],
@@ -187,17 +184,17 @@ _HIGHLIGHT = Highlight2HTML(pygments_lexer="ipython3")
 
 
 @functools.cache
-def mono_font_css(cache: Path | None = None) -> str:
+def mono_font_css() -> str:
     """@font-face rules for "Deck Mono": Noto Sans Mono, subset and inlined as WOFF.
 
     WOFF rather than WOFF2: brotli took 0.5 s of every build process's first deck, to save
-    35 KB in a 1.3 MB file that is opened from disk. The subsetting itself takes about 0.45 s,
-    in every build process and pool worker that renders a deck; with a `cache` folder (the
-    course's build/.cache) it is done once and read back after, under a name that changes
-    with the fonts, the characters kept and fontTools' version.
+    35 KB in a 1.3 MB file that is opened from disk. The subsetting itself took 0.5-0.8 s of
+    every build process's and pool worker's first deck, so it is done once and kept beside the
+    fonts (FONT_CACHE), under a name that changes with the fonts, the characters kept and
+    fontTools' version. Nothing in it comes from a lesson: every course shares it.
     """
-    stored = cache / f"deck-mono-{_mono_font_key()}.css" if cache else None
-    if stored is not None and stored.is_file():
+    stored = FONT_CACHE / f"deck-mono-{_mono_font_key()}.css"
+    if stored.is_file():
         return stored.read_text(encoding="utf-8")
     rules = []
     for weight, relative in MONO_FONTS.items():
@@ -214,8 +211,10 @@ def mono_font_css(cache: Path | None = None) -> str:
             f'src: url("data:font/woff;base64,{encoded}") format("woff"); }}'
         )
     css = "\n".join(rules)
-    if stored is not None:
+    try:
         write_atomic(stored, css)
+    except OSError:
+        pass  # a tool installed read-only: subset in each process, as before
     return css
 
 

@@ -319,10 +319,10 @@ def test_code_font_is_embedded_in_the_deck(tiny_course):
 def test_the_decks_code_font_is_subset_once_and_read_back_from_the_cache(tmp_path, monkeypatch):
     from scripts import slides
 
+    monkeypatch.setattr(slides, "FONT_CACHE", tmp_path / "cache")
     slides.mono_font_css.cache_clear()  # the in-memory copy: each build process starts without
-    made = slides.mono_font_css(tmp_path)
-    assert made == slides.mono_font_css.__wrapped__(None)  # the cache changes no byte
-    stored = list(tmp_path.glob("deck-mono-*.css"))
+    made = slides.mono_font_css()
+    stored = list((tmp_path / "cache").glob("deck-mono-*.css"))
     assert len(stored) == 1 and stored[0].read_text(encoding="utf-8") == made
 
     def refuse(*args, **kwargs):
@@ -330,9 +330,23 @@ def test_the_decks_code_font_is_subset_once_and_read_back_from_the_cache(tmp_pat
 
     slides.mono_font_css.cache_clear()
     monkeypatch.setattr(slides.subset, "Subsetter", refuse)
-    assert slides.mono_font_css(tmp_path) == made
+    assert slides.mono_font_css() == made
     # Other characters kept: another name, so the old subset is never read for them.
     monkeypatch.setattr(slides, "MONO_UNICODES", "U+0020-007E")
     slides.mono_font_css.cache_clear()
     with pytest.raises(AssertionError, match="subset again"):
-        slides.mono_font_css(tmp_path)
+        slides.mono_font_css()
+    slides.mono_font_css.cache_clear()
+
+
+def test_the_decks_code_font_is_the_same_without_a_cache_it_can_write(tmp_path, monkeypatch):
+    from scripts import slides
+
+    monkeypatch.setattr(slides, "FONT_CACHE", tmp_path / "cache")
+    slides.mono_font_css.cache_clear()
+    cached = slides.mono_font_css()
+    (tmp_path / "read-only").write_text("a file, not a folder")
+    monkeypatch.setattr(slides, "FONT_CACHE", tmp_path / "read-only" / "cache")
+    slides.mono_font_css.cache_clear()
+    assert slides.mono_font_css() == cached  # subset again, nothing written, no error
+    slides.mono_font_css.cache_clear()
