@@ -5,6 +5,8 @@ from __future__ import annotations
 from scripts import archive, build, schedule
 from scripts.config import CourseConfig
 
+from .conftest import run_build
+
 REAL_RENDER = build.render
 BROKEN = "01_tag_table"
 
@@ -122,3 +124,15 @@ def test_a_worker_forked_after_a_kernel_ran_gets_a_loop_of_its_own_and_the_paren
     # The parent's loop still watches its wake-up pipe (what call_soon_threadsafe writes to).
     epoll_set = Path(f"/proc/self/fdinfo/{parent._selector.fileno()}").read_text()
     assert parent._ssock.fileno() in {int(fd) for fd in re.findall(r"tfd:\s*(\d+)", epoll_set)}
+
+
+def test_a_build_leaves_none_of_weasyprints_font_folders_behind(course_copy, tmp_path):
+    # WeasyPrint copies the handout's fonts (7 MB) into a temporary folder per font
+    # configuration and deletes it when the configuration is collected; a pool worker ends
+    # without a last collection, so a configuration per PDF left most of them in /tmp.
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    built = run_build(course_copy, "build", "--jobs", "2", env={"TMPDIR": str(temp)})
+    assert built.returncode == 0, built.stderr
+    assert len(list((course_copy / "build").glob("*/*.pdf"))) == 6  # three lessons, two each
+    assert not list(temp.glob("weasyprint-*"))
