@@ -95,8 +95,8 @@ def _scale_sizes() -> list[int]:
 def _scale(root: Path, course: Path, lessons: int) -> dict:
     """A synthetic course of `lessons` lessons, built clean once, then again with nothing to do:
     seconds per lesson, no-op seconds and peak memory, as the course grows."""
-    templates = [path for path in SCALE_FIXTURES if path.is_file()]
-    if len(templates) != len(SCALE_FIXTURES):
+    templates = list(SCALE_FIXTURES)
+    if not all(path.is_file() for path in templates):
         templates = sorted((root / "sources").glob("[0-9][0-9]_*.py"))
     synthetic_course(templates, course, lessons)
     seconds, peak = _build_with_peak(course)
