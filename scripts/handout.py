@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import html
 import multiprocessing.util
 import os
 import re
@@ -18,7 +17,7 @@ from pygments.token import Comment, Keyword, Operator, String, Text
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets, nbhtml, pdfua
+from . import assets, contents, nbhtml, pdfua
 from .config import CourseConfig
 from .exercises import add_tag, number_exercises
 from .lesson import LessonInfo
@@ -28,13 +27,6 @@ DEFAULT_CONFIG = CourseConfig()
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
-# A contents list this long is set in two columns: in one, the cover holds about 28 entries,
-# and the rest would sit alone on a page of their own (handout.css: .toc ol.columns).
-TOC_COLUMNS_FROM = 20
-# nbconvert's HTML for a markdown `#`/`##` heading (its markdown renderer, mistune, writes
-# the id from the text); the cells come after BODY_START, so the cover's headings never match.
-HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
-TAG = re.compile(r"<[^>]+>")
 TOC_NAV = re.compile(r'\s*<nav class="toc">.*?</nav>', re.DOTALL)  # the cover's contents
 # The two places our handout template (templates/handout/index.html.j2) leaves for this module:
 # where the cells start, and the contents list, which is known only once nbconvert has written
@@ -56,15 +48,15 @@ def render_handout_html(
     exporter = nbhtml.exporter("html", "handout", highlight_for_print)
     resources = {"handout": _handout_facts(info, edition, config)}
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
+    # The cells come after BODY_START, so the cover's own headings are never numbered.
     cover, body = page.split(BODY_START, 1)
-    body, toc = number_headings(body)
-    columns = ' class="columns"' if toc.count("<li") >= TOC_COLUMNS_FROM else ""
-    contents = f"<ol{columns}>{toc}</ol>"
+    body, entries = contents.number_headings(body)
     if f"<ol>{CONTENTS_SLOT}</ol>" not in cover:  # the template lost its slot: say so, loudly
         raise RuntimeError("templates/handout/index.html.j2 has no contents slot")
-    if not toc:  # a lesson without headings: no "Contents" title over an empty list
+    if not entries:  # a lesson without headings: no "Contents" title over an empty list
         cover = TOC_NAV.sub("", cover, count=1)
-    return cover.replace(f"<ol>{CONTENTS_SLOT}</ol>", contents, 1) + BODY_START + body
+    listed = contents.contents_list(entries) if entries else ""
+    return cover.replace(f"<ol>{CONTENTS_SLOT}</ol>", listed, 1) + BODY_START + body
 
 
 def write_pdf(
@@ -79,16 +71,22 @@ def write_pdf(
         base_url=str(assets.TEMPLATES / "css"),
     )
     stylesheets = [stylesheet, *([CSS(string=_cjk_faces_css(), font_config=fonts)] if cjk else [])]
-    # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
-    document = HTML(string=page_html, base_url=str(assets.TEMPLATES)).render(
-        stylesheets=stylesheets, font_config=fonts, pdf_tags=True
-    )
+    document = _lay_out(page_html, stylesheets, fonts)
+    if contents.lost_from_cover(document, page_html):  # rare: the estimate let a float run over
+        document = _lay_out(contents.as_flowing_columns(page_html), stylesheets, fonts)
     pdfua.mark_page_furniture(document)
     # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
     # defaults to False, not None), so both are given. The identifier is the lesson's stem,
     # not a hash of the time, so two builds of the same commit are byte-identical.
     return document.write_pdf(
         pdf_identifier=info.stem.encode(), pdf_variant=pdfua.VARIANT, pdf_tags=True
+    )
+
+
+def _lay_out(page_html: str, stylesheets: list[CSS], fonts: FontConfiguration):
+    # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
+    return HTML(string=page_html, base_url=str(assets.TEMPLATES)).render(
+        stylesheets=stylesheets, font_config=fonts, pdf_tags=True
     )
 
 
@@ -203,21 +201,6 @@ def _hang_long_lines(page: str, source: str) -> str:
     # a block ends its own line: the newline after it would add an empty one
     joined = "".join(line if n in hung else line + "\n" for n, line in enumerate(lines[:-1]))
     return f"{head}<pre>{joined}{lines[-1]}"
-
-
-def number_headings(body: str) -> tuple[str, str]:
-    """Give `#`/`##` headings plain ids (`sec-N`) and list them for the contents page."""
-    # nbconvert's ids are the heading text, with quotes and `?` that break PDF links.
-    items = []
-
-    def renumber(match: re.Match) -> str:
-        level, inner = match.group(1), match.group(3)
-        anchor = f"sec-{len(items) + 1}"
-        text = html.escape(html.unescape(TAG.sub("", inner)).replace("¶", "").strip())
-        items.append(f'<li class="level-{level}"><a href="#{anchor}">{text}</a></li>')
-        return f'<h{level} id="{anchor}">{inner}</h{level}>'
-
-    return HEADING.sub(renumber, body), "".join(items)
 
 
 def _handout_facts(info: LessonInfo, edition: str, config: CourseConfig) -> dict:

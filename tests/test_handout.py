@@ -94,7 +94,7 @@ def test_a_lesson_without_headings_has_no_empty_contents_on_its_cover(tiny_cours
     bare = render_handout_html(nbformat.v4.new_notebook(cells=[prose]), lesson.info, "worked")
     listed = render_handout_html(nbformat.v4.new_notebook(cells=[headed]), lesson.info, "worked")
     assert "Contents" not in bare and 'class="toc"' not in bare
-    assert "Contents" in listed and "A heading</a>" in listed
+    assert "Contents" in listed and "A heading</span>" in listed
 
 
 def test_a_space_before_an_inline_element_never_leaves_one_word_alone_on_a_line():
@@ -176,3 +176,14 @@ def test_the_hanging_indent_lands_on_the_long_line_after_leading_blank_lines():
     page = highlight_for_print(f"\n\nshort = 1\n{long}\n")
     assert 'text-indent: -4ch">total = x' in page
     assert '<span class="long-line"' not in page.split("short = 1")[0]
+
+
+def test_two_contents_columns_are_balanced_by_the_lines_their_entries_take():
+    from scripts.contents import COLUMN_CHARS, Entry, balanced_columns
+
+    long, short = "x" * (COLUMN_CHARS + 5), "Setup"  # a title that wraps takes two lines
+    entries = [Entry("2", f"sec-{n}", t) for n, t in enumerate([long, long, *[short] * 4])]
+    left, right = balanced_columns(entries)
+    assert (len(left), len(right)) == (2, 4)  # 4 lines each, not 3 entries each
+    left, right = balanced_columns(entries[:5])  # 7 lines: the left column takes the odd one
+    assert [e.lines() for e in left] == [2, 2] and len(right) == 3

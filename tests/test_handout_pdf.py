@@ -11,7 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from pypdf import PdfReader
 
-from scripts import assets
+from scripts import assets, contents
 from scripts.editions import make_edition
 from scripts.handout import render_handout_html, write_pdf
 from scripts.lesson import LessonInfo
@@ -21,8 +21,7 @@ EDITIONS = ["worked", "student"]
 LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 MM = 72 / 25.4
 TOLERANCE = 0.5  # pt: rounding in the PDF's coordinates
-TOC_LINE = re.compile(r"^(?P<title>.+?)[\s.]*?\.+\s*(?P<page>\d+)$")  # a full column leaves one dot
-TOC_TWO_COLUMNS = re.compile(r"^.+?\.{4,}\s*\d+\s+.+?\.{4,}\s*\d+$")  # two entries on a line
+TOC_LINE = re.compile(r"^(?P<title>.+?)\s+(?P<page>\d+)$")  # the leader is a line, not text
 FOOTER = re.compile(r"^.+ · v\d+\.\d+ · \d{4}-\d\d-\d\d page (\d+) of (\d+)$")
 
 
@@ -66,12 +65,11 @@ def toc_entries(pdf) -> tuple[list[tuple[str, int]], int]:
             if row is None:
                 wrapped.append(line)  # the first line(s) of an entry that wraps
                 continue
-            # The leader may wrap onto a line of its own: "...." then the number.
-            title = " ".join([*wrapped, row["title"]]).rstrip(" .")
+            title = " ".join([*wrapped, row["title"]])
             rows.append((title, int(row["page"])))
             wrapped = []
-        if not rows:
-            break
+        if not rows or len(page.annots) < len(rows):
+            break  # every entry is a link: a page of headings that end in numbers is not a list
         entries += rows
         pages = number
     return entries, pages
@@ -82,11 +80,13 @@ def toc_lines(page) -> list[str]:
     top, _, bottom, _ = page_margins()
     area = page.crop((0, top, page.width, page.height - bottom))
     lines = area.extract_text_lines()
-    if not any(TOC_TWO_COLUMNS.match(line["text"]) for line in lines):
-        return [line["text"] for line in lines]
     heading = [line["bottom"] for line in lines if line["text"] == "Contents"]
     start = heading[0] + 1 if heading else top
     middle = page.width / 2
+    # In two columns, the left one's page numbers end a gap's width before the middle.
+    words = area.crop((0, start, page.width, area.bbox[3])).extract_words()
+    if not any(w["text"].isdigit() and middle - 8 * MM < w["x1"] < middle for w in words):
+        return [line["text"] for line in lines]
     columns = (
         area.crop((0, start, middle, area.bbox[3])),
         area.crop((middle, start, page.width, area.bbox[3])),
@@ -346,17 +346,41 @@ def test_emoji_and_non_latin_letters_are_set_in_the_course_fonts(tiny_course, ed
     assert {f for t, f in used if t == "🎉"} <= {"Course-Emoji", "Course-Emoji-Bold"}
 
 
-def test_a_long_contents_list_starts_on_the_cover_and_runs_on(tmp_path):
+def _many_headings(tmp_path, count: int) -> tuple[str, list[tuple[str, int]], int]:
+    """A handout of `count` headings: its HTML, its contents' entries and the pages they take."""
     info = LessonInfo(
         tmp_path / "09_x.py", "09_x", "09", "Many Headings", "1.0", "2026-01-01", ("a",) * 8
     )
-    # Two columns hold about 70 entries on the cover; 120 must run on to the next page.
-    cells = [new_markdown_cell(f"## Heading number {i}\nSome text.") for i in range(120)]
+    cells = [new_markdown_cell(f"## Heading number {i}\nSome text.") for i in range(count)]
     page = render_handout_html(new_notebook(cells=cells), info, "worked")
     (tmp_path / "x.pdf").write_bytes(write_pdf(page, info, "worked"))
     with pdfplumber.open(tmp_path / "x.pdf") as pdf:
         entries, toc_pages = toc_entries(pdf)
-        first = page_lines(pdf.pages[0])
-    assert "Contents" in first and entries[0][0] == "Heading number 0"
-    assert [title for title, _ in entries] == [f"Heading number {i}" for i in range(120)]
-    assert toc_pages == 2
+        assert "Contents" in page_lines(pdf.pages[0])
+        landed = landing_pages(pdf, [title for title, _ in entries], skip=toc_pages)
+    assert [title for title, _ in entries] == [f"Heading number {i}" for i in range(count)]
+    assert [(title, landed.get(title)) for title, _ in entries] == entries
+    return page, entries, toc_pages
+
+
+def test_a_long_contents_list_starts_on_the_cover_and_runs_on(tmp_path):
+    # Two columns hold about 70 entries on the cover; 120 must run on to the next page.
+    page, _, toc_pages = _many_headings(tmp_path, 120)
+    assert toc_pages == 2 and '<ol class="columns">' in page
+
+
+def test_a_contents_list_that_fits_the_cover_is_set_in_two_balanced_columns(tmp_path):
+    page, entries, toc_pages = _many_headings(tmp_path, 41)
+    assert toc_pages == 1 and page.count('<div class="toc-columns"><ol>') == 1
+    with pdfplumber.open(tmp_path / "x.pdf") as pdf:
+        words = pdf.pages[0].extract_words()
+    left = [w for w in words if w["text"] == "Heading" and w["x0"] < pdf.pages[0].width / 2]
+    assert len(left) == 21  # the left column the longer by one: 21 and 20
+
+
+def test_a_floated_contents_list_too_long_for_the_cover_loses_no_entry(tmp_path, monkeypatch):
+    # The cover's room is an estimate; where it is wrong, WeasyPrint would cut the floats off.
+    monkeypatch.setattr(contents, "COVER_COLUMN_LINES", 1000)
+    page, _, toc_pages = _many_headings(tmp_path, 120)
+    assert '<div class="toc-columns">' in page  # floated, as the wrong estimate said
+    assert toc_pages == 2  # and laid out again in columns, all 120 entries
