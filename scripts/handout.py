@@ -63,6 +63,7 @@ def write_pdf(
     page_html: str, info: LessonInfo, edition: str, config: CourseConfig = DEFAULT_CONFIG
 ) -> bytes:
     """Lay out the handout HTML as a PDF (bytes; the caller writes them atomically)."""
+    _require_fonts(assets.NODE_MODULES)
     cjk = bool(CJK_TEXT.search(page_html))
     fonts = _font_configuration(cjk)
     stylesheet = CSS(
@@ -81,6 +82,20 @@ def write_pdf(
     return document.write_pdf(
         pdf_identifier=info.stem.encode(), pdf_variant=pdfua.VARIANT, pdf_tags=True
     )
+
+
+# The faces handout.css declares, by their path under node_modules.
+FONT_FACE_URL = re.compile(r'url\("\.\./\.\./\.\./node_modules/([^"]+)"\)')
+
+
+@functools.lru_cache(maxsize=1)
+def _require_fonts(node_modules) -> None:
+    """Every face the handout's stylesheet declares is installed, or MissingAsset with the fix.
+
+    WeasyPrint itself only warns about a font it cannot load and lays the page out in the
+    system's fonts instead: a handout in DejaVu Sans, built without a word of error."""
+    for relative in FONT_FACE_URL.findall(assets.template_css("handout.css")):
+        assets.vendored(relative)
 
 
 def _lay_out(page_html: str, stylesheets: list[CSS], fonts: FontConfiguration):

@@ -187,3 +187,16 @@ def test_two_contents_columns_are_balanced_by_the_lines_their_entries_take():
     assert (len(left), len(right)) == (2, 4)  # 4 lines each, not 3 entries each
     left, right = balanced_columns(entries[:5])  # 7 lines: the left column takes the odd one
     assert [e.lines() for e in left] == [2, 2] and len(right) == 3
+
+
+def test_a_handout_without_its_fonts_installed_fails_with_the_fix(tmp_path, monkeypatch):
+    # WeasyPrint would lay the page out in the system's fonts and say nothing.
+    from scripts import assets
+    from scripts.handout import write_pdf
+    from scripts.lesson import LessonInfo
+
+    monkeypatch.setattr(assets, "NODE_MODULES", tmp_path / "node_modules")
+    info = LessonInfo(tmp_path / "09_x.py", "09_x", "09", "X", "1.0", "2026-01-01", ("a",))
+    with pytest.raises(assets.MissingAsset) as error:
+        write_pdf("<p>text</p>", info, "worked")
+    assert "noto-sans" in str(error.value) and "make setup" in str(error.value)
