@@ -1,8 +1,8 @@
 """The handout's contents list: an entry per `#`/`##` heading and the page it starts on.
 
 A long list is set in two columns on the cover. CSS columns would do that, but WeasyPrint
-balances them by laying the list out again and again (about 1 s of a 47-entry cover, laid out
-three times while the page numbers settle). So the list is split here, by the lines its
+balances them by laying the list out again at trial heights, each time the cover is laid out
+(three times while the page numbers settle). So the list is split here, by the lines its
 entries take, into two floated lists; WeasyPrint lays each out once. A float that does not
 fit on its page is cut off, though, so a list too long for the cover is left to CSS columns,
 which run on to the next page; and `lost_from_cover` checks the laid-out cover, so that an
