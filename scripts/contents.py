@@ -38,11 +38,12 @@ class Entry:
     text: str  # the heading's text, escaped for HTML
 
     def html(self) -> str:
-        # The dotted leader is a border, not a row of dots: a screen reader reads the entry as
-        # its title and page, and WeasyPrint draws one line instead of a glyph per dot.
+        # The dotted leader is the link's background (handout.css), not a row of dots: a
+        # screen reader reads the entry as its title and page, and WeasyPrint paints one
+        # pattern instead of a glyph per dot.
         return (
             f'<li class="level-{self.level}"><a href="#{self.anchor}">'
-            f'<span class="toc-text">{self.text}</span><span class="toc-leader"></span>'
+            f'<span class="toc-text">{self.text}</span>'
             f'<span class="toc-page" data-target="#{self.anchor}"></span></a></li>'
         )
 

@@ -363,6 +363,38 @@ def _many_headings(tmp_path, count: int) -> tuple[str, list[tuple[str, int]], in
     return page, entries, toc_pages
 
 
+def test_a_contents_entrys_page_number_ends_its_last_line_at_the_right_margin(tmp_path):
+    # handout.css places the number at the entry's bottom right, over its dotted leader: the
+    # numbers line up at the margin, a title that wraps has its number on its last line, and
+    # no title runs under a number.
+    wrapping = "A heading long enough to wrap onto a second line of a contents list that is set in"
+    wrapping += " one wide"
+    titles = ["Short", f"{wrapping} column, ending here", "Also short", f"{wrapping} more"]
+    info = LessonInfo(tmp_path / "09_x.py", "09_x", "09", "Numbers", "1.0", "2026-01-01", ("a",))
+    cells = [new_markdown_cell(f"## {title}\nSome text.") for title in titles]
+    page = render_handout_html(new_notebook(cells=cells), info, "worked")
+    (tmp_path / "x.pdf").write_bytes(write_pdf(page, info, "worked"))
+    with pdfplumber.open(tmp_path / "x.pdf") as pdf:
+        lines = toc_text_lines(pdf.pages[0])
+        edge = pdf.pages[0].width - page_margins()[1]
+    assert len(lines) == 6  # two of the four titles take two lines
+    numbered = [line for line in lines if line["text"].split()[-1].isdigit()]
+    assert [line["text"].split()[-2] for line in numbered] == ["Short", "here", "short", "more"]
+    for line in numbered:
+        digits = len(line["text"].split()[-1])
+        title, number = line["chars"][:-digits], line["chars"][-digits:]
+        assert abs(number[-1]["x1"] - edge) < TOLERANCE, line["text"]
+        assert max(char["x1"] for char in title) < number[0]["x0"], line["text"]
+
+
+def toc_text_lines(page) -> list[dict]:
+    """The lines below the "Contents" heading, with their characters (one column)."""
+    lines = page.extract_text_lines(return_chars=True)
+    start = [line["text"] for line in lines].index("Contents") + 1
+    _, _, bottom, _ = page_margins()
+    return [line for line in lines[start:] if line["top"] < page.height - bottom]
+
+
 def test_a_long_contents_list_starts_on_the_cover_and_runs_on(tmp_path):
     # Two columns hold about 70 entries on the cover; 120 must run on to the next page.
     page, _, toc_pages = _many_headings(tmp_path, 120)
