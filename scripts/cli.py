@@ -279,6 +279,7 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, o
 def _workers(jobs: int, stale: int) -> int:
     if not stale:
         return 1  # and the pipeline stays unimported: a no-op build stays fast
+    runtime.configure()  # first: it imports WeasyPrint the quick way (scripts/libraries.py)
     from .build import ARTIFACTS  # each lesson renders these at once (scripts/schedule.py)
 
     return max(1, min(jobs, stale * len(ARTIFACTS)))

@@ -8,7 +8,10 @@ import logging
 
 def configure() -> None:
     """Quiet the libraries' chatter and apply the WeasyPrint workaround (idempotent)."""
-    from . import linebreak, pdfua  # import WeasyPrint: only builds that render pay for it
+    from .libraries import found_in_linker_cache
+
+    with found_in_linker_cache():  # WeasyPrint's libraries without a compiler run per name
+        from . import linebreak, pdfua  # import WeasyPrint: only builds that render pay for it
 
     linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
     pdfua.install()  # tagged PDF: furniture as artifacts, /Code, /Formula (see pdfua.py)

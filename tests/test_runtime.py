@@ -1,0 +1,67 @@
+"""A build process's set-up: WeasyPrint's libraries found from the linker's cache."""
+
+from __future__ import annotations
+
+import ctypes.util
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from scripts.libraries import found_in_linker_cache
+
+from .conftest import REPO
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not shutil.which("ldconfig", path="/sbin:/usr/sbin"),
+    reason="the linker cache (ldconfig) is Linux's",
+)
+
+# Names WeasyPrint 70 tries (weasyprint/text/ffi.py): some exist on this system, some are other
+# systems' names, and harfbuzz-vector is optional and often missing.
+NAMES = [
+    "gobject-2.0", "gobject-2.0-0", "libgobject-2.0-0", "pango-1.0", "pango-1.0-0", "harfbuzz",
+    "harfbuzz-0.0", "harfbuzz-subset", "harfbuzz-vector", "fontconfig", "fontconfig-1",
+    "pangoft2-1.0", "no-such-library",
+]  # fmt: skip
+
+# Imports WeasyPrint's libraries as a build does (or plainly) and reports which were found
+# and which of find_library's slow ways (ldconfig, then gcc, then ld) were asked.
+PROBE = """
+import ctypes.util, json, sys
+asked = []
+for way in ("_findSoname_ldconfig", "_findLib_gcc", "_findLib_ld"):
+    real = getattr(ctypes.util, way)
+    setattr(ctypes.util, way, lambda *a, real=real, way=way: asked.append(way) or real(*a))
+if sys.argv[1] == "build":
+    from scripts import runtime
+    runtime.configure()
+from weasyprint.text import ffi
+names = ("gobject", "pango", "harfbuzz", "harfbuzz_subset", "harfbuzz_vector", "fontconfig",
+         "pangoft2")
+print(json.dumps({"asked": asked, "found": [getattr(ffi, n) is not None for n in names]}))
+"""
+
+
+def test_the_linker_cache_names_the_same_libraries_as_find_library():
+    standard = {name: ctypes.util.find_library(name) for name in NAMES}
+    with found_in_linker_cache():
+        cached = {name: ctypes.util.find_library(name) for name in NAMES}
+    assert cached == standard
+    assert ctypes.util.find_library("no-such-library") is None  # the standard one, restored
+
+
+def test_a_build_loads_weasyprints_libraries_without_running_a_compiler():
+    def probe(how: str) -> dict:
+        run = subprocess.run(
+            [sys.executable, "-c", PROBE, how], cwd=REPO, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return json.loads(run.stdout)
+
+    plain, build = probe("plain"), probe("build")
+    assert "_findLib_gcc" in plain["asked"]  # WeasyPrint alone asks the compiler
+    assert build["asked"] == []
+    assert build["found"] == plain["found"]  # and the same libraries are loaded
