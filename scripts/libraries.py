@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 
+LOADER = "weasyprint.text.ffi"  # the module that loads them, once per process
 # A line of `ldconfig -p`: "    libpango-1.0.so.0 (libc6,x86-64) => /lib/.../libpango-1.0.so.0"
 CACHE_LINE = re.compile(r"^\s+(lib(\S+?)\.so\S*)\s+\(([^)]*)\)", re.MULTILINE)
 # The cache's word for this machine's own libraries, as ctypes.util reads it (not the 32-bit
@@ -39,6 +40,9 @@ ABI = {
 @contextlib.contextmanager
 def found_in_linker_cache():
     """Within the block, `ctypes.util.find_library` looks names up in the linker's cache."""
+    if LOADER in sys.modules:  # the libraries are loaded already: nothing to look up
+        yield
+        return
     sonames = _linker_cache() if sys.platform.startswith("linux") else None
     if sonames is None:  # another system, or no ldconfig: the standard lookup
         yield
