@@ -13,9 +13,11 @@ import threading
 import time
 from pathlib import Path
 
+from . import runtime
 from .benchwatch import measure_watch
 from .errors import SettingError
 from .files import write_atomic
+from .libraries import font_subsetter
 
 BIN = Path(sys.executable).parent
 # The synthetic courses are made of the build's own fixture lessons (small, every feature),
@@ -38,6 +40,8 @@ def run_benchmark(root: Path) -> dict:
         lessons = sorted((course / "sources").glob("[0-9][0-9]_*.py"))
         scripts = {p.stem: _median(lambda p=p: _plain_script(p)) for p in lessons}
         figures = _Figures(lessons=len(lessons), runs=_runs(), floor_s=sum(scripts.values()))
+        # The handouts' figures depend on it (scripts/libraries.py): recorded beside them.
+        figures["font_subsetter"] = _font_subsetter()
         figures["by_hand_s"] = _median(lambda: _by_hand(lessons, Path(tmp) / "by-hand"))
         clean, peaks = [], []
         for _ in range(_runs()):
@@ -137,7 +141,8 @@ def print_table(f: dict) -> None:
         ),
     ]
     print(
-        f"\nBenchmark: {f['lessons']} lessons, median of {f['runs']} runs, {os.cpu_count()} cores"
+        f"\nBenchmark: {f['lessons']} lessons, median of {f['runs']} runs, {os.cpu_count()} cores, "
+        f"fonts subset by {f.get('font_subsetter', '?')}"
     )
     print(f"  {'measure':<44} {'seconds':>8}  ratio")
     for name, seconds, ratio in rows:
@@ -184,6 +189,12 @@ def main(root: Path) -> int:
     write_atomic(root / "build" / "bench.json", json.dumps(figures, indent=2) + "\n")
     print("written: build/bench.json")
     return 0
+
+
+def _font_subsetter() -> str:
+    """ "HarfBuzz" or "fontTools": the route the builds measured here take for fonts."""
+    runtime.configure()  # loads WeasyPrint's libraries as a build does
+    return font_subsetter()
 
 
 def _median(measure) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -15,6 +16,7 @@ from .errors import CourseError
 from .files import remove_leftovers
 from .lesson import LessonError, read_lesson
 from .lessons import Lessons
+from .libraries import subsetter_note
 from .lock import build_lock
 from .report import LessonResult, print_summary, write_report
 
@@ -296,6 +298,7 @@ def _build_stale(
     root: Path, config: CourseConfig, paths: list[Path], workers: int, on_deck=None
 ) -> list:
     runtime.configure()  # logging and the WeasyPrint workaround, before the workers fork
+    _say_subsetter_note()  # the handouts' fonts subset the slow way: how to fix it
     if on_deck is not None:
         from .schedule import build_decks_first
 
@@ -307,6 +310,13 @@ def _build_stale(
     from .schedule import build_lessons
 
     return build_lessons(paths, root, config, workers, progress)
+
+
+@functools.cache  # once per process: `course watch` builds many times in one
+def _say_subsetter_note() -> None:
+    note = subsetter_note()
+    if note:
+        print(note, flush=True)
 
 
 def _update_course_pages(

@@ -15,8 +15,9 @@ def configure() -> None:
 
     linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
     pdfua.install()  # tagged PDF: furniture as artifacts, /Code, /Formula (see pdfua.py)
-    # nbconvert warns that figures have no alt text on every export; WeasyPrint about pygments'
-    # empty CSS values and its font subsetter: nothing an author can act on, and the progress
-    # lines matter more.
+    # nbconvert warns that figures have no alt text on every export, WeasyPrint about pygments'
+    # empty CSS values, and both WeasyPrint and fontTools once per font when HarfBuzz's
+    # subsetter is missing: the build says that once instead (libraries.subsetter_note), and
+    # the progress lines matter more.
     for name in ("traitlets", "weasyprint", "fontTools"):
         logging.getLogger(name).setLevel(logging.ERROR)

@@ -65,3 +65,45 @@ def test_a_build_loads_weasyprints_libraries_without_running_a_compiler():
     assert "_findLib_gcc" in plain["asked"]  # WeasyPrint alone asks the compiler
     assert build["asked"] == []
     assert build["found"] == plain["found"]  # and the same libraries are loaded
+
+
+def test_fonts_subset_without_harfbuzz_get_one_note_naming_the_package(monkeypatch, capsys):
+    from weasyprint.pdf import fonts
+
+    from scripts import cli, libraries
+
+    monkeypatch.setattr(fonts, "harfbuzz_subset", object())  # as where the library loaded
+    assert libraries.font_subsetter() == "HarfBuzz"
+    assert libraries.subsetter_note() is None
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)  # as WeasyPrint leaves it without one
+    assert libraries.font_subsetter() == "fontTools"
+    assert "install libharfbuzz-subset0" in libraries.subsetter_note()
+    cli._say_subsetter_note.cache_clear()
+    cli._say_subsetter_note()
+    cli._say_subsetter_note()  # a second build in the same process (course watch)
+    cli._say_subsetter_note.cache_clear()
+    assert capsys.readouterr().out.count("libharfbuzz-subset0") == 1
+
+
+def _linker_cache_lists(soname: str) -> bool:
+    ldconfig = shutil.which("ldconfig", path="/sbin:/usr/sbin")
+    if ldconfig is None:
+        return False
+    listing = subprocess.run([ldconfig, "-p"], capture_output=True, text=True).stdout
+    return soname in listing
+
+
+@pytest.mark.skipif(
+    not _linker_cache_lists("libharfbuzz-subset.so.0"),
+    reason="HarfBuzz's subsetter is not installed (Debian: libharfbuzz-subset0, which .ci/run "
+    "installs)",
+)
+def test_a_build_subsets_fonts_with_harfbuzz_where_the_system_has_it():
+    probe = (
+        "from scripts import libraries, runtime\n"
+        "runtime.configure()\n"
+        "print(libraries.font_subsetter())"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "HarfBuzz"
