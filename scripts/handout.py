@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import functools
 import gc
 import multiprocessing.util
@@ -79,9 +81,29 @@ def write_pdf(
     # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
     # defaults to False, not None), so both are given. The identifier is the lesson's stem,
     # not a hash of the time, so two builds of the same commit are byte-identical.
-    return document.write_pdf(
-        pdf_identifier=info.stem.encode(), pdf_variant=pdfua.VARIANT, pdf_tags=True
-    )
+    with _fonts_dated(info.date):
+        return document.write_pdf(
+            pdf_identifier=info.stem.encode(), pdf_variant=pdfua.VARIANT, pdf_tags=True
+        )
+
+
+@contextlib.contextmanager
+def _fonts_dated(day: str):
+    """Subset fonts stamped with the lesson's date (`day`, ISO), not the second they were saved.
+
+    Where HarfBuzz's subsetter is missing, WeasyPrint subsets with fontTools, which writes the
+    time of saving into each font's `head` table: two builds of the same lesson a second apart
+    differed. fontTools takes SOURCE_DATE_EPOCH, the reproducible-builds convention, instead;
+    one the caller set is kept."""
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    midnight = datetime.datetime.fromisoformat(day).replace(tzinfo=datetime.UTC)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(midnight.timestamp()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
 
 
 # The faces handout.css declares, by their path under node_modules.

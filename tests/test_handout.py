@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -128,6 +129,28 @@ def test_a_handouts_bytes_do_not_depend_on_the_handouts_its_process_laid_out_bef
     handout.write_pdf(plain.replace("Ⅳ", "中文 한국어 Ⅳ"), info, "worked")
     assert handout.write_pdf(plain, info, "worked") == first
     assert len(handout._FONTS) == 2  # the plain one was used again, not made anew
+
+
+def test_a_handout_laid_out_a_day_later_has_the_same_bytes_when_fonttools_subsets(monkeypatch):
+    # Where HarfBuzz's subsetter is missing, WeasyPrint subsets with fontTools, which stamps
+    # each font with the time it saved it (scripts/handout.py: _fonts_dated).
+    import time
+
+    from weasyprint.pdf import fonts
+
+    from scripts import handout
+    from scripts.lesson import read_lesson
+
+    monkeypatch.setattr(fonts, "harfbuzz_subset", None)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    info = read_lesson(REPO / "tests/fixtures/course/sources/01_tag_table.py").info
+    page = "<html><body><main><p>Bold <b>words</b> and <code>x = 1</code></p></main></body></html>"
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    first = handout.write_pdf(page, info, "worked")
+    monkeypatch.setattr(time, "time", lambda: now + 86_400)
+    assert handout.write_pdf(page, info, "worked") == first
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # the build's processes are left as they were
 
 
 def test_a_forked_worker_never_deletes_the_font_files_of_the_process_it_came_from(
