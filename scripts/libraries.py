@@ -97,6 +97,6 @@ def subsetter_note() -> str | None:
         return None
     return (
         "note: no HarfBuzz subsetter (libharfbuzz-subset.so.0): WeasyPrint subsets the handouts' "
-        "fonts with fontTools, a route its next versions drop (and as fast only with the pinned "
-        f"fontTools); install {SUBSETTER_PACKAGE} (Debian, Ubuntu) or your system's harfbuzz"
+        "fonts with fontTools instead, a route it is dropping; install "
+        f"{SUBSETTER_PACKAGE} (Debian, Ubuntu) or your system's harfbuzz package"
     )
