@@ -14,7 +14,7 @@ from . import archive, course, runtime
 from .config import CourseConfig, load_config
 from .errors import CourseError
 from .files import remove_leftovers
-from .lesson import LessonError, read_lesson
+from .lesson import LessonError, LessonInfo, read_lesson
 from .lessons import Lessons
 from .libraries import subsetter_note
 from .lock import build_lock
@@ -324,15 +324,15 @@ def _update_course_pages(
 ) -> None:
     """The index page lists every lesson, readable or not; the README table follows headers.
 
-    An up-to-date lesson's header is the one its build recorded (its manifest): reading it
-    again would load jupytext, half of what a build with nothing to do costs."""
-    fresh = {r.path for r in results if r.skipped}
+    An up-to-date lesson's header is the one its build recorded (its manifest): the lessons
+    this build skipped, the ones it has just built, and, in `course watch`, the ones it was
+    not asked to build. Reading them again would parse each with jupytext: half of what a
+    build with nothing to do costs, and 0.25 s of every save in `course watch`."""
+    skipped = {r.path for r in results if r.skipped}
     infos, unreadable = [], {}
     for path in lessons.buildable():
         try:
-            infos.append(
-                course.last_built(root, path.stem) if path in fresh else read_lesson(path).info
-            )
+            infos.append(_header(root, config, path, path in skipped))
         except LessonError as error:
             unreadable[path.stem] = str(error)  # listed with its error, and its last good build
     failures = {r.name: r.error for r in results if r.error}
@@ -342,3 +342,10 @@ def _update_course_pages(
         note = course.refresh_readme(root, config, lessons, infos if not lessons.problems else None)
     if note:
         print(note, flush=True)
+
+
+def _header(root: Path, config: CourseConfig, path: Path, skipped: bool) -> LessonInfo:
+    """A lesson's header: from its build's manifest while the build is up to date, else read."""
+    if skipped or archive.is_fresh(path, root / "build" / path.stem, config):
+        return course.last_built(root, path.stem)
+    return read_lesson(path).info

@@ -171,3 +171,34 @@ def test_stale_readme_table_is_detected_and_regenerated(course_copy):
     table = (course_copy / "README.md").read_text(encoding="utf-8")
     assert "| 02 | [Second Fixture: Ünïcödé 🎉 Ελληνικά](sources/02_second.py) | 2.0 |" in table
     assert run_build(course_copy, "readme", "--check").returncode == 0
+
+
+def test_course_pages_take_up_to_date_headers_from_their_builds_and_read_edited_ones(
+    tiny_course, tmp_path, monkeypatch
+):
+    # `course watch` builds one lesson; the index and README then list every lesson. Those
+    # whose build is current are described from their manifests, not parsed again (0.25 s a
+    # save for four lessons), and say the same; an edited one is read.
+    from scripts import cli
+    from scripts.config import load_config
+    from scripts.lessons import Lessons
+    from scripts.report import LessonResult
+
+    root = shutil.copytree(tiny_course.root, tmp_path / "course")
+    index = root / "build" / "index.html"
+    as_built = index.read_text(encoding="utf-8")
+    lessons = Lessons.find(root)
+    first = lessons.paths[0]
+    just_built = [LessonResult(path=first, name=first.stem, version="1.3")]
+    read = []
+    real_read = cli.read_lesson
+    monkeypatch.setattr(cli, "read_lesson", lambda path: read.append(path) or real_read(path))
+    index.unlink()
+    cli._update_course_pages(root, load_config(root), lessons, just_built)
+    assert read == [] and index.read_text(encoding="utf-8") == as_built
+    edited = lessons.paths[1]
+    source = edited.read_text(encoding="utf-8")
+    title = next(line for line in source.splitlines() if line.startswith("#     title:"))
+    edited.write_text(source.replace(title, '#     title: "Retitled Lesson"'), encoding="utf-8")
+    cli._update_course_pages(root, load_config(root), lessons, just_built)
+    assert read == [edited] and "Retitled Lesson" in index.read_text(encoding="utf-8")
