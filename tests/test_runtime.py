@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from scripts.libraries import found_in_linker_cache
+from scripts.libraries import _linker_cache, found_in_linker_cache
 
 from .conftest import REPO
 
@@ -85,16 +85,8 @@ def test_fonts_subset_without_harfbuzz_get_one_note_naming_the_package(monkeypat
     assert capsys.readouterr().out.count("libharfbuzz-subset0") == 1
 
 
-def _linker_cache_lists(soname: str) -> bool:
-    ldconfig = shutil.which("ldconfig", path="/sbin:/usr/sbin")
-    if ldconfig is None:
-        return False
-    listing = subprocess.run([ldconfig, "-p"], capture_output=True, text=True).stdout
-    return soname in listing
-
-
 @pytest.mark.skipif(
-    not _linker_cache_lists("libharfbuzz-subset.so.0"),
+    "harfbuzz-subset" not in (_linker_cache() or {}),
     reason="HarfBuzz's subsetter is not installed (Debian: libharfbuzz-subset0, which .ci/run "
     "installs)",
 )
