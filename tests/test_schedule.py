@@ -70,6 +70,38 @@ def test_a_lesson_starts_only_when_few_are_under_way(course_copy, monkeypatch):
     assert len(staged) == len(paths) and max(staged) <= 1
 
 
+def prepare_noting_its_start(path, root, config, progress, side_by_side=False):
+    with open(root / "stages.txt", "a") as record:  # one short append: a whole line
+        record.write("prepare\n")
+    return REAL_PREPARE(path, root, config, progress, side_by_side)
+
+
+def render_noting_its_start(prepared, artifact, progress):
+    with open(prepared.lesson.info.path.parent.parent / "stages.txt", "a") as record:
+        record.write(f"{artifact}\n")
+    return REAL_RENDER(prepared, artifact, progress)
+
+
+def test_every_lesson_starts_executing_before_the_renders_while_few_are_under_way(
+    course_copy, monkeypatch
+):
+    """A lesson's execution is the long pole: on two cores, a fourth lesson that began only
+    once the first was published ran alone at the end while the other core idled."""
+    monkeypatch.setattr(build, "prepare", prepare_noting_its_start)
+    monkeypatch.setattr(build, "render", render_noting_its_start)
+    sources = course_copy / "sources"
+    (sources / "05_fourth.py").write_text((sources / "02_second.py").read_text())
+    paths = sorted(sources.glob("0*.py"))
+    assert len(paths) == 4
+
+    results = schedule.build_lessons(paths, course_copy, CourseConfig(), 2, quiet)
+
+    assert all(not r.error for r in results)
+    stages = (course_copy / "stages.txt").read_text().split()
+    assert stages[:4] == ["prepare"] * 4
+    assert sorted(stages[4:]) == sorted(build.ARTIFACTS * 4)
+
+
 def test_decks_first_publishes_the_deck_before_the_handouts(course_copy):
     """`course watch`'s route: the deck is in build/ (and announced) while the handouts render;
     a save meanwhile is not taken as built (the manifest hashes the bytes that were read)."""
