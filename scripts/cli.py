@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import archive, course, runtime
+from . import archive, course, runtime, scratch
 from .config import CourseConfig, load_config
 from .errors import CourseError
 from .files import remove_leftovers
@@ -298,6 +298,8 @@ def _build_stale(
     root: Path, config: CourseConfig, paths: list[Path], workers: int, on_deck=None
 ) -> list:
     runtime.configure()  # logging and the WeasyPrint workaround, before the workers fork
+    # Temporary files in a folder that goes with this process; set before the workers fork.
+    scratch.enter(say=lambda line: print(line, flush=True))
     _say_subsetter_note()  # the handouts' fonts subset the slow way: how to fix it
     if on_deck is not None:
         from .schedule import build_decks_first

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -23,6 +22,7 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from . import scratch
 from .files import write_atomic
 from .lesson import Lesson, LessonError
 from .settings import cell_timeout
@@ -157,7 +157,7 @@ def _execute_all(runs: list[Run], side_by_side: bool = False) -> list:
 
     try:
         for run in runs:  # taking a spare may wait for its imports: inside the clean-up
-            kernels.append(_take_kernel(_course_root(run.lesson), run.lesson.info.name))
+            kernels.append(_take_kernel(_course_root(run.lesson)))
         outcomes = run_sync(all_runs)()
     except BaseException:  # Ctrl-C or a stop: the runs' own clean-up never ran
         for kernel in kernels:
@@ -299,7 +299,7 @@ def start_spare_kernels(course_root: Path, count: int = 1, imports: tuple[str, .
             _discard(kernel)
     _spares = kept
     while len(_spares) < count:
-        kernel = _new_kernel(course_root.resolve(), "spare")
+        kernel = _new_kernel(course_root.resolve())
         run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
         if imports and imports not in _noisy_imports:
             kernel.imports, kernel.warming = imports, _send_imports(kernel, imports)
@@ -375,11 +375,11 @@ def _warmed_quietly(kernel: _Kernel) -> bool:
 SHOWN_OUTPUTS = {"stream", "display_data", "update_display_data", "execute_result", "error"}
 
 
-def _take_kernel(course_root: Path, name: str) -> _Kernel:
+def _take_kernel(course_root: Path) -> _Kernel:
     """A spare kernel when one suits (this process's, this course's, alive, its imports
     ahead quiet), else a new one that nbclient starts."""
     if not _spares or _spares[0].owner != os.getpid():
-        return _new_kernel(course_root, name)  # none, or a forked worker: they are its parent's
+        return _new_kernel(course_root)  # none, or a forked worker: they are its parent's
     spare = _spares.pop(0)
     try:
         suits = spare.course_root == course_root and _alive(spare)
@@ -392,15 +392,15 @@ def _take_kernel(course_root: Path, name: str) -> _Kernel:
     if suits and spare.imports:  # they said something: later spares start without them
         _noisy_imports.add(spare.imports)
     _discard(spare)
-    return _new_kernel(course_root, name)
+    return _new_kernel(course_root)
 
 
-def _new_kernel(course_root: Path, name: str) -> _Kernel:
-    folder = Path(tempfile.mkdtemp(prefix=f"{name}-"))
+def _new_kernel(course_root: Path) -> _Kernel:
+    folder = scratch.kernel_folder()  # in the build's scratch folder: see scripts/scratch.py
     kernel_dirs = _make_kernel(folder / ".kernel", course_root)
     run_dir = folder / "run"
     run_dir.mkdir()
-    km = _kernel_manager(kernel_dirs, folder / "ipc")
+    km = _kernel_manager(kernel_dirs, folder / scratch.SOCKETS)
     return _Kernel(folder, km, run_dir, course_root, os.getpid())
 
 

@@ -58,7 +58,7 @@ def _try_lock(fd: int) -> bool:
 
 def _wait_or_take_over(fd: int, path: Path, say) -> None:
     holder = _recorded_pid(fd)
-    if holder is not None and _alive(holder):
+    if holder is not None and process_alive(holder):
         say(f"build/.lock: another build is running (pid {holder}); waiting for it to finish")
         fcntl.flock(fd, fcntl.LOCK_EX)
         return
@@ -83,7 +83,8 @@ def _recorded_pid(fd: int) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs (another user's counts; a zombie does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

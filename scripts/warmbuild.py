@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import cli, execute, runtime
+from . import cli, execute, runtime, scratch
 from .config import load_config
 from .errors import CourseError
 from .report import read_report
@@ -42,6 +42,7 @@ SHOWN_WAIT = 2.0
 def serve(root: Path, requests, emit) -> None:
     """Build each request read from `requests` (lines); report through `emit(event)`."""
     runtime.configure()
+    scratch.enter()  # the warm-up's fonts and the spare kernels' folders too
     _warm_up(root, load_config(root))
     _tidy()
     _start_spares(root)  # a code edit then finds its kernels started, torch loaded
@@ -179,6 +180,10 @@ def main(root: Path) -> int:
     except KeyboardInterrupt:  # Ctrl-C or watch stopping: the build cleaned up after itself
         return 130
     except BrokenPipeError:  # watch is gone
+        return 1
+    except CourseError as error:  # a setting that no build can run with (TMPDIR too deep)
+        for line in str(error).splitlines():
+            print(f"error: {line}", file=sys.stderr)
         return 1
     return 0
 

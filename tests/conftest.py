@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +126,15 @@ def _render_real(tmp_path_factory, artifacts: list[str]) -> dict[tuple[str, str]
 def course_copy(tmp_path) -> Path:
     """A fresh, unbuilt copy of the fixture course for tests that change it."""
     return copy_course(tmp_path / "course")
+
+
+@pytest.fixture
+def short_temp() -> Path:
+    """A TMPDIR for a build under test. Not under tmp_path: the kernels' Unix sockets live in
+    it, and their paths have room for about 70 bytes of it (scripts/scratch.py)."""
+    folder = Path(tempfile.mkdtemp(prefix="course-test-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def has_chromium() -> str | None:

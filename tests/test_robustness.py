@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from scripts import scratch
+
 from .conftest import HEADER, REPO, copy_course, guarded, lesson, run_build, run_script, snapshot
 
 ROOT_ONLY = pytest.mark.skipif(
@@ -24,14 +26,16 @@ ROOT_ONLY = pytest.mark.skipif(
 )
 
 
-def start_build(root: Path, *args: str) -> subprocess.Popen:
-    """The build in its own process group, as a terminal or `timeout` would run it."""
+def start_build(root: Path, *args: str, temp: Path | None = None) -> subprocess.Popen:
+    """The build in its own process group, as a terminal or `timeout` would run it (`temp`:
+    its TMPDIR)."""
     return subprocess.Popen(
         [sys.executable, "-u", "-m", "scripts", "--root", str(root), "build", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env=dict(os.environ, **({"TMPDIR": str(temp)} if temp else {})),
     )
 
 
@@ -39,7 +43,7 @@ def wait_until_rendering(proc: subprocess.Popen) -> None:
     for line in proc.stdout:
         if "execute" in line:  # a lesson was executed: the pool is rendering now
             return
-    raise AssertionError("the build ended before rendering")
+    raise AssertionError("the build ended before rendering:\n" + proc.stderr.read()[-2000:])
 
 
 def processes_of(root: Path) -> list[int]:
@@ -71,9 +75,10 @@ def edited(root: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
-def test_killed_build_leaves_no_process_and_the_next_build_finishes(tmp_path, how):
+def test_killed_build_leaves_no_process_and_the_next_build_finishes(tmp_path, how, short_temp):
     root = copy_course(tmp_path / "course")
-    proc = start_build(root, "--jobs", "2")
+    temp = short_temp  # the builds' TMPDIR: kernels' and WeasyPrint's folders go here
+    proc = start_build(root, "--jobs", "2", temp=temp)
     wait_until_rendering(proc)
     if how == "SIGKILL":
         os.kill(proc.pid, signal.SIGKILL)  # the main process only: its workers must follow
@@ -81,9 +86,21 @@ def test_killed_build_leaves_no_process_and_the_next_build_finishes(tmp_path, ho
         os.killpg(proc.pid, signal.SIGTERM)  # what `timeout` and CI limits send
     proc.wait(timeout=30)
     assert wait_for_no_processes(root) == []
-    rebuilt = run_build(root, "build", "--jobs", "2", timeout=240)
+    # Stopped, the build deletes its temporary files, though its workers were killed outright;
+    # killed, it cannot, and leaves one folder, which the next build deletes and names.
+    left = [folder.name for folder in temp.iterdir()]
+    if how == "SIGKILL":
+        assert left == [f"course-build-{proc.pid}"]
+    else:
+        assert left == []
+    rebuilt = run_build(root, "build", "--jobs", "2", timeout=240, env={"TMPDIR": str(temp)})
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "another build is running" not in rebuilt.stdout
+    assert list(temp.iterdir()) == []
+    if how == "SIGKILL":
+        assert f"removed {temp / left[0]} (temporary files of a build that was killed)" in (
+            rebuilt.stdout
+        )
     decks = sorted(p.name for p in (root / "build").glob("*/*.slides.html"))
     assert decks == [
         "01_tag_table_v1.3.slides.html",
@@ -91,6 +108,40 @@ def test_killed_build_leaves_no_process_and_the_next_build_finishes(tmp_path, ho
         "04_long_content_v1.0.slides.html",
     ]
     assert not list((root / "build").glob(".[0-9][0-9]_*"))
+
+
+def test_only_the_temporary_folders_of_builds_that_are_gone_are_swept(tmp_path):
+    gone = [subprocess.Popen([sys.executable, "-c", "pass"]) for _ in range(2)]
+    for process in gone:
+        process.wait()
+    dead = tmp_path / f"course-build-{gone[0].pid}"
+    (dead / "k-abcdefgh").mkdir(parents=True)
+    live = tmp_path / f"course-build-{os.getpid()}"
+    live.mkdir()
+    unrelated = tmp_path / "course-build-notes"
+    unrelated.mkdir()
+    elsewhere = tmp_path / "elsewhere"  # a link with a dead build's name is not followed
+    (elsewhere / "kept").mkdir(parents=True)
+    (tmp_path / f"course-build-{gone[1].pid}").symlink_to(elsewhere)
+
+    assert scratch.sweep(tmp_path) == [dead]
+    assert not dead.exists() and live.is_dir() and unrelated.is_dir()
+    assert (elsewhere / "kept").is_dir()
+
+
+def test_a_temporary_folder_too_deep_for_the_kernels_sockets_is_one_line_before_any_run(tmp_path):
+    root = copy_course(tmp_path / "course")
+    deep = tmp_path / ("t" * 90)
+    deep.mkdir()
+    built = run_build(root, "build", env={"TMPDIR": str(deep)})
+    assert built.returncode == 1
+    assert built.stderr.strip().splitlines() == [
+        f"error: TMPDIR: the temporary folder {deep} is too long a path for the kernels' Unix "
+        f"sockets ({len(str(deep))} bytes; at most {scratch.LONGEST_BASE} fit); "
+        "set TMPDIR to a shorter folder, such as /tmp"
+    ]
+    assert list(deep.iterdir()) == []
+    assert not (root / "build" / "01_tag_table").exists()
 
 
 def test_sigterm_and_ctrl_c_print_one_line_and_no_traceback(tmp_path):
