@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import tempfile
+import os
+import subprocess
+import sys
 
 from scripts import archive, build, schedule, scratch
 from scripts.config import CourseConfig
+
+from .conftest import REPO
 
 REAL_RENDER = build.render
 BROKEN = "01_tag_table"
@@ -158,18 +162,34 @@ def test_a_worker_forked_after_a_kernel_ran_gets_a_loop_of_its_own_and_the_paren
     assert parent._ssock.fileno() in {int(fd) for fd in re.findall(r"tfd:\s*(\d+)", epoll_set)}
 
 
-def test_a_build_leaves_none_of_weasyprints_font_folders_behind(
-    course_copy, short_temp, monkeypatch
-):
+def test_a_build_leaves_none_of_weasyprints_font_folders_behind(course_copy, short_temp):
     # WeasyPrint copies the handout's fonts (7 MB) into a temporary folder per font
     # configuration and deletes it when the configuration is collected; a pool worker ends
     # without a last collection, so a configuration per PDF left most of them in /tmp.
-    # The command line's own folder (scripts/scratch.py) would hide that; `course watch`'s
-    # build process lives for hours, and forks new workers for every save.
-    monkeypatch.setattr(tempfile, "tempdir", str(short_temp))  # the workers fork with it
-    paths = sorted((course_copy / "sources").glob("0*.py"))
-    results = schedule.build_lessons(paths, course_copy, CourseConfig(), 2, quiet)
-    assert all(not r.error for r in results)
+    # The command line's own folder (scripts/scratch.py) would hide that, and `course watch`'s
+    # build process lives for hours, forking new workers for every save: so the scheduler
+    # runs here on its own, in a fresh process (a pool forked from this test process, which
+    # has run kernels and holds their threads, could deadlock on Python 3.13).
+    build_only = (
+        "import sys; from pathlib import Path\n"
+        "from scripts import runtime, schedule\n"
+        "from scripts.cli import progress\n"
+        "from scripts.config import CourseConfig\n"
+        "runtime.configure()\n"
+        "root = Path(sys.argv[1])\n"
+        "results = schedule.build_lessons(sorted((root / 'sources').glob('0*.py')), root,"
+        " CourseConfig(), 2, progress)\n"
+        "sys.exit(1 if any(r.error for r in results) else 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", build_only, str(course_copy)],
+        cwd=REPO,
+        env=dict(os.environ, TMPDIR=str(short_temp)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
     assert len(list((course_copy / "build").glob("*/*.pdf"))) == 6  # three lessons, two each
     assert not list(short_temp.glob("weasyprint-*"))
     assert not list(short_temp.glob(f"{scratch.KERNEL_FOLDER}*"))  # nor a kernel's folder
