@@ -15,15 +15,14 @@ from importlib import metadata
 from pathlib import Path
 
 import nbformat
-from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from . import scratch
 from .files import write_atomic
+from .kernelwait import PromptBlockingClient, PromptKernelManager
 from .lesson import Lesson, LessonError
 from .settings import cell_timeout
 
@@ -272,7 +271,7 @@ class _Kernel:
     """A kernel of its own, for one run: spec, sockets and working folder in `folder`."""
 
     folder: Path
-    km: AsyncKernelManager
+    km: PromptKernelManager
     run_dir: Path
     course_root: Path
     owner: int  # the process that made it: a forked worker must leave it alone
@@ -298,11 +297,15 @@ def start_spare_kernels(course_root: Path, count: int = 1, imports: tuple[str, .
         if kernel not in kept:  # one too many, or dead
             _discard(kernel)
     _spares = kept
-    while len(_spares) < count:
+    started = []
+    while len(_spares) + len(started) < count:
         kernel = _new_kernel(course_root.resolve())
         run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
+        started.append(kernel)
+    for kernel in started:  # started side by side, then each told what to import
         if imports and imports not in _noisy_imports:
-            kernel.imports, kernel.warming = imports, _send_imports(kernel, imports)
+            kernel.warming = _send_imports(kernel, imports)
+            kernel.imports = imports if kernel.warming else ()
         _spares.append(kernel)
 
 
@@ -333,13 +336,22 @@ def lesson_imports(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _send_imports(kernel: _Kernel, imports: tuple[str, ...]) -> tuple:
-    """Ask the kernel to import `imports` and do not wait: the reply is read when the kernel
-    is taken. Nothing is bound in the lesson's namespace, nothing is shown (the statement's
-    value is None) and nothing is stored as history, so the first cell is still [1]."""
-    client = BlockingKernelClient(**kernel.km.get_connection_info(session=True))  # its key too
-    # Subscribed now, well before the kernel (a second or more to start) can say anything.
+def _send_imports(kernel: _Kernel, imports: tuple[str, ...]) -> tuple | None:
+    """Ask the kernel to import `imports`, once it is up, and do not wait for them: the
+    reply is read when the kernel is taken. Nothing is bound in the lesson's namespace,
+    nothing is shown (the statement's value is None) and nothing is stored as history, so
+    the first cell is still [1]. None when the kernel does not answer: nothing is sent."""
+    client = PromptBlockingClient(**kernel.km.get_connection_info(session=True))  # its key too
     client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
+    try:
+        # Not before IOPub is live: on a busy machine the kernel used to run the imports
+        # before this client's subscription reached it, so their output (and their idle)
+        # never came; the spare then waited out the cell timeout, went unused, and its
+        # imports were never sent ahead again that session.
+        client.wait_for_ready(timeout=cell_timeout())
+    except RuntimeError:  # dead, or no answer: a plain spare, which nbclient will check
+        client.stop_channels()
+        return None
     code = f"[__import__(name) for name in {imports!r}].clear()"
     return client, client.execute(code, store_history=False, allow_stdin=False)
 
@@ -487,12 +499,13 @@ def _make_kernel(root: Path, course_root: Path) -> list[str]:
     return [str(root / "kernels")]
 
 
-def _kernel_manager(kernel_dirs: list[str], socket_base: Path) -> AsyncKernelManager:
+def _kernel_manager(kernel_dirs: list[str], socket_base: Path) -> PromptKernelManager:
     # Only our own spec directory: never a `python3` kernel installed elsewhere on the machine.
     specs = KernelSpecManager(kernel_dirs=kernel_dirs, ensure_native_kernel=False)
     # Unix sockets in the lesson's own temporary folder: no TCP port is opened.
     # The async manager: with a blocking one, nbclient's per-cell timeout never fires.
-    return AsyncKernelManager(
+    # Prompt: without jupyter_client's fixed waits at start and end (scripts/kernelwait.py).
+    return PromptKernelManager(
         kernel_name=KERNEL_NAME, kernel_spec_manager=specs, transport="ipc", ip=str(socket_base)
     )
 
