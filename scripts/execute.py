@@ -24,6 +24,7 @@ from . import scratch
 from .files import write_atomic
 from .kernelwait import PromptBlockingClient, PromptKernelManager
 from .lesson import Lesson, LessonError
+from .sandbox import PARENT_VARIABLE
 from .settings import cell_timeout
 
 KERNEL_NAME = "course-python"
@@ -493,6 +494,9 @@ def _make_kernel(root: Path, course_root: Path) -> list[str]:
             "MPLBACKEND": "module://matplotlib_inline.backend_inline",
             "PYTHONHASHSEED": "0",
             "SOURCE_DATE_EPOCH": "0",
+            # The process that starts it (a build's worker): a kernel that finds it gone
+            # exits at once and says nothing (scripts/sandbox.py).
+            PARENT_VARIABLE: str(os.getpid()),
         },
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))

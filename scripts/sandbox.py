@@ -40,6 +40,8 @@ KEPT_FLAGS = 2 | 4 | 8 | 1024 | 2048  # nosuid, nodev, noexec, noatime, nodirati
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 # The same file as scripts/execute.py's STYLE, which puts it in the execution cache key.
 STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "matplotlibrc")
+# Set by the build in each kernel's environment: the pid of the process that starts it.
+PARENT_VARIABLE = "COURSE_KERNEL_PARENT"
 
 
 def isolate(folders: list[str]) -> str:
@@ -106,8 +108,8 @@ def die_with_parent(parent: int | None = None) -> None:
         os._exit(1)  # the parent died before the request above was in place
 
 
-def _guard(course_root: str) -> str:
-    die_with_parent()
+def _guard(course_root: str, parent: int | None = None) -> str:
+    die_with_parent(parent)
     tool_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     protection = isolate(sorted({os.path.realpath(course_root), os.path.realpath(tool_root)}))
     sys.path[0] = os.getcwd()  # not this file's folder: lessons must not import the build
@@ -118,8 +120,15 @@ def _guard(course_root: str) -> str:
 
 
 def run_kernel(course_root: str, kernel_args: list[str]) -> None:
-    """Hand over to ipykernel, guarded, as if it had been started directly."""
-    _guard(course_root)
+    """Hand over to ipykernel, guarded, as if it had been started directly.
+
+    The build names the process that starts the kernel (PARENT_VARIABLE). Stopped while a
+    kernel was starting, a build's worker could die before the kernel had asked to die
+    with it; the kernel then ran on into a temporary folder the build had deleted, and its
+    traceback (FileNotFoundError from getcwd) reached the terminal under the build's one line
+    (1 stop in 25 on a busy machine). Such a kernel now exits at once and says nothing."""
+    parent = os.environ.pop(PARENT_VARIABLE, "")  # not in the lesson's environment
+    _guard(course_root, int(parent) if parent.isdigit() else None)
     # What cells print reaches the build through the kernel's messages (ipykernel captures
     # the file descriptors too); the kernel's own log lines ("KeyboardInterrupt caught in
     # kernel" when a build is stopped) would only clutter the build's terminal.

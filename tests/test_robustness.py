@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import scratch
+from scripts import execute, sandbox, scratch
+from scripts.lesson import read_lesson
 
 from .conftest import HEADER, REPO, copy_course, guarded, lesson, run_build, run_script, snapshot
 
@@ -142,6 +143,38 @@ def test_a_temporary_folder_too_deep_for_the_kernels_sockets_is_one_line_before_
     ]
     assert list(deep.iterdir()) == []
     assert not (root / "build" / "01_tag_table").exists()
+
+
+def test_a_kernel_whose_starter_died_before_it_was_guarded_exits_at_once_and_says_nothing(
+    tmp_path,
+):
+    # A build stopped while a kernel was starting: the worker that started it is gone, and
+    # the build is deleting the kernel's folder. It used to run on into a traceback.
+    course, run = tmp_path / "course", tmp_path / "run"  # the course is mounted read-only
+    course.mkdir()
+    run.mkdir()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    kernel = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "sandbox.py"), "kernel", str(course)]
+        + ["-f", str(run / "kernel.json")],
+        cwd=run,
+        env=dict(os.environ, **{sandbox.PARENT_VARIABLE: str(gone.pid)}),
+        capture_output=True,
+        text=True,
+        timeout=30,  # a kernel that started would run until it is stopped
+    )
+    assert (kernel.returncode, kernel.stdout, kernel.stderr) == (1, "", "")
+    assert not (run / "kernel.json").exists()  # ipykernel never started
+
+
+def test_a_lesson_does_not_see_the_kernels_parent_variable(tmp_path):
+    source = tmp_path / "sources" / "01_env.py"
+    source.parent.mkdir()
+    code = f"import os\nprint(os.environ.get({sandbox.PARENT_VARIABLE!r}))\n"
+    source.write_text(HEADER + "# %%\n" + code, encoding="utf-8")
+    executed = execute.execute(read_lesson(source))
+    assert executed.cells[0].outputs[0].text == "None\n"
 
 
 def test_sigterm_and_ctrl_c_print_one_line_and_no_traceback(tmp_path):
