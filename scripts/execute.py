@@ -22,7 +22,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import scratch
 from .files import write_atomic
-from .kernelwait import PromptBlockingClient, PromptKernelManager
+from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
 from .sandbox import PARENT_VARIABLE
 from .settings import cell_timeout
@@ -236,7 +236,7 @@ async def _execute_cells(lesson: Lesson, source, allow_errors: bool, kernel: _Ke
             f"fix the cell; `make run LESSON={lesson.info.number}` shows the traceback",
         ) from None
     finally:
-        _shut_down(current["process"])  # nbclient leaves a kernel it did not start running
+        kill_and_reap(current["process"])  # nbclient leaves a kernel it did not start running
         shutil.rmtree(kernel.folder, ignore_errors=True)
     join_stream_pieces(notebook)
     return notebook
@@ -342,7 +342,8 @@ def _send_imports(kernel: _Kernel, imports: tuple[str, ...]) -> tuple | None:
     reply is read when the kernel is taken. Nothing is bound in the lesson's namespace,
     nothing is shown (the statement's value is None) and nothing is stored as history, so
     the first cell is still [1]. None when the kernel does not answer: nothing is sent."""
-    client = PromptBlockingClient(**kernel.km.get_connection_info(session=True))  # its key too
+    # Its key too; and its manager, which knows at once when the kernel has died.
+    client = PromptBlockingClient(parent=kernel.km, **kernel.km.get_connection_info(session=True))
     client.start_channels(shell=True, iopub=True, stdin=False, hb=False, control=False)
     try:
         # Not before IOPub is live: on a busy machine the kernel used to run the imports
@@ -422,7 +423,7 @@ def _discard(kernel: _Kernel) -> None:
     if kernel.warming is not None:
         kernel.warming[0].stop_channels()
         kernel.warming = None
-    _shut_down(getattr(kernel.km.provisioner, "process", None))
+    kill_and_reap(getattr(kernel.km.provisioner, "process", None))
     shutil.rmtree(kernel.folder, ignore_errors=True)
 
 
@@ -448,13 +449,6 @@ def _source_index(lesson: Lesson, notebook, index: int) -> int:
         if cell.get("id") in positions:
             return positions[cell.get("id")]
     return 0
-
-
-def _shut_down(process) -> None:
-    """Stop the kernel for sure: a cell that timed out may still be spinning in it."""
-    if process is not None and process.poll() is None:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def _cell_error(lesson: Lesson, index: int, problem: str, fix: str) -> LessonError:

@@ -94,8 +94,14 @@ class PromptKernelManager(AsyncKernelManager):
     client_factory = Type(PromptKernelClient, klass=AsyncKernelClient)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-        process = getattr(self.provisioner, "process", None)
-        if now and not restart and process is not None and process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)  # reaped: the manager finds nothing left to poll for
+        if now and not restart:  # reaped first: the manager finds nothing left to poll for
+            kill_and_reap(getattr(self.provisioner, "process", None))
         await super().shutdown_kernel(now=now, restart=restart)
+
+
+def kill_and_reap(process) -> None:
+    """Stop a kernel's process for sure and at once (a cell that timed out may still be
+    spinning in it); None or a process that has ended is left as it is."""
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait(timeout=10)
