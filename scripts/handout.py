@@ -16,10 +16,10 @@ from pygments.filter import Filter
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Comment, Keyword, Operator, String, Text
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
-from . import assets, contents, nbhtml, pdfua
+from . import assets, contents, nbhtml, pdfua, uasheet
 from .config import CourseConfig
 from .exercises import add_tag, number_exercises
 from .lesson import LessonInfo
@@ -68,15 +68,15 @@ def write_pdf(
     _require_fonts(assets.NODE_MODULES)
     cjk = bool(CJK_TEXT.search(page_html))
     fonts = _font_configuration(cjk)
-    stylesheet = CSS(
-        string=_stamp_css(info, edition, config),
-        font_config=fonts,
-        base_url=str(assets.TEMPLATES / "css"),
-    )
+    stamp_css = _stamp_css(info, edition, config)
+    stylesheet = CSS(string=stamp_css, font_config=fonts, base_url=str(assets.TEMPLATES / "css"))
     stylesheets = [stylesheet, *([CSS(string=_cjk_faces_css(), font_config=fonts)] if cjk else [])]
-    document = _lay_out(page_html, stylesheets, fonts)
+    # No footnote or note styles for every element when the page has none (uasheet.py).
+    user_agent = uasheet.user_agent_sheets(page_html, stamp_css)
+    document = _lay_out(page_html, stylesheets, fonts, user_agent)
     if contents.lost_from_cover(document, page_html):  # rare: the estimate let a float run over
-        document = _lay_out(contents.as_flowing_columns(page_html), stylesheets, fonts)
+        flowing = contents.as_flowing_columns(page_html)
+        document = _lay_out(flowing, stylesheets, fonts, user_agent)
     pdfua.mark_page_furniture(document)
     # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
     # defaults to False, not None), so both are given. The identifier is the lesson's stem,
@@ -120,11 +120,14 @@ def _require_fonts(node_modules) -> None:
         assets.vendored(relative)
 
 
-def _lay_out(page_html: str, stylesheets: list[CSS], fonts: FontConfiguration):
+def _lay_out(
+    page_html: str, stylesheets: list[CSS], fonts: FontConfiguration, user_agent: list[CSS]
+):
     # Everything the page shows is inline (figures and math as data); CSS urls resolve above.
-    return HTML(string=page_html, base_url=str(assets.TEMPLATES)).render(
-        stylesheets=stylesheets, font_config=fonts, pdf_tags=True
+    page = uasheet.PrintHTML(
+        string=page_html, base_url=str(assets.TEMPLATES), user_agent_sheets=user_agent
     )
+    return page.render(stylesheets=stylesheets, font_config=fonts, pdf_tags=True)
 
 
 # This process's font configurations, by "has CJK text". One serves every handout the process
