@@ -22,6 +22,8 @@ import pytest
 from scripts import warmbuild
 from scripts.watch import BuildLog, inject_reload_script
 
+from .conftest import copy_course
+
 # Never a proxy from the environment: the point is to reach this machine directly.
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 SERVING = re.compile(r"Serving build/ at http://127\.0\.0\.1:(\d+)/")
@@ -314,6 +316,30 @@ def test_watch_keeps_a_kernel_ahead_for_each_run_of_the_lesson_saved_last(tmp_pa
         (tmp_path, 1, ("json",)),
         (tmp_path,),
     ]
+
+
+def test_handout_workers_find_the_code_of_the_lesson_saved_last_highlighted_for_print(tmp_path):
+    # They are forked from the build process for each save, and a worker's cache dies with it.
+    from scripts import build, handout
+    from scripts.config import load_config
+    from scripts.editions import make_edition, stable_ids
+
+    root = copy_course(tmp_path / "course")
+    lesson = root / "sources" / "02_second.py"
+    os.utime(lesson, (time.time() + 60,) * 2)  # saved last
+    config = load_config(root)
+    prepared = build.prepare(lesson, root, config, lambda name, message: None)
+    try:
+        handout._print_highlight.cache_clear()
+        warmbuild._highlight_for_print(root)  # as after watch's warm-up and after each save
+        before = handout._print_highlight.cache_info()
+        page = stable_ids(make_edition(prepared.rendered, "worked"))
+        handout.render_handout_html(page, prepared.lesson.info, "worked", config)
+        after = handout._print_highlight.cache_info()
+    finally:
+        build.discard(prepared)
+    assert before.currsize > 0 and after.hits > before.hits
+    assert after.misses == before.misses  # every code cell of the executed lesson was cached
 
 
 def test_reload_script_is_valid_javascript(tmp_path):
