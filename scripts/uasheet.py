@@ -12,8 +12,9 @@ for an element floated as a footnote (`float: footnote`) or placed as a note
 `user_agent_sheets(page_html, stylesheets_text)` says which sheet a page is laid out with:
 WeasyPrint's own when the page or its stylesheets mention a footnote or a note, and the same
 sheet less those five rules otherwise. The sheet is made from WeasyPrint's own text, read by
-tinycss2 (its CSS parser), so that everything else in it stays as WeasyPrint ships it; the
-handouts of our lessons are byte-identical either way (tests/test_uasheet.py).
+tinycss2 (its CSS parser), so that everything else in it stays as WeasyPrint ships it. The
+handouts of our lessons and of tests/fixtures/others are byte-identical either way
+(tests/test_uasheet.py compares the latter's).
 """
 
 from __future__ import annotations
