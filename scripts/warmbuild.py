@@ -44,9 +44,7 @@ def serve(root: Path, requests, emit) -> None:
     runtime.configure()
     scratch.enter()  # the warm-up's fonts and the spare kernels' folders too
     _warm_up(root, load_config(root))
-    _highlight_for_print(root)
-    _tidy()
-    _start_spares(root)  # a code edit then finds its kernels started, torch loaded
+    _between_saves(root)  # the first code edit then finds its kernels started, torch loaded
     try:
         for line in requests:
             lessons = json.loads(line)["lessons"]
@@ -57,11 +55,19 @@ def serve(root: Path, requests, emit) -> None:
                 emit({"done": read_report(report), "code": code})
             # After saying "done", which the page shows as the handouts being in (0.2 s
             # sooner); only a save in the next 0.2 s waits for these.
-            _tidy()
-            _start_spares(root)  # in place of any the last runs took
-            _highlight_for_print(root)  # a new code cell, another lesson
+            _between_saves(root)
     finally:
         execute.stop_spare_kernels()
+
+
+def _between_saves(root: Path) -> None:
+    """Get ready for the next save while the author reads: garbage collected, kernels
+    started ahead in place of any the last runs took, and the code of the lesson saved last
+    (read once for both) highlighted for print."""
+    _tidy()
+    newest = _newest_lesson(root)
+    _start_spares(root, newest)
+    _highlight_for_print(root, newest)
 
 
 def _tidy() -> None:
@@ -73,23 +79,17 @@ def _tidy() -> None:
     gc.freeze()
 
 
-def _start_spares(root: Path) -> None:
-    """Kernels started ahead for the lesson saved last, the one the author is most likely
-    editing: one per run a code edit of it needs (its checks' proof is a second), each
-    importing what the lesson imports."""
+def _start_spares(root: Path, newest) -> None:
+    """Kernels started ahead for the lesson saved last (`newest`, None when it does not read),
+    the one the author is most likely editing: one per run a code edit of it needs (its
+    checks' proof is a second), each importing what the lesson imports."""
     from . import checks
-    from .lesson import read_lesson
 
-    path = _newest(root)
-    try:
-        notebook = read_lesson(path).notebook if path else None
-    except Exception:  # a lesson being written may not read yet: plain kernels, then
-        notebook = None
-    if notebook is None:
+    if newest is None:  # no lesson, or one being written that does not read yet: plain ones
         execute.start_spare_kernels(root)
         return
-    runs = 2 if checks.has_checks(notebook) else 1
-    execute.start_spare_kernels(root, runs, execute.lesson_imports(notebook))
+    runs = 2 if checks.has_checks(newest.notebook) else 1
+    execute.start_spare_kernels(root, runs, execute.lesson_imports(newest.notebook))
 
 
 def _deck_shown(emit, name: str) -> None:
@@ -149,21 +149,31 @@ def _warm_up(root: Path, config) -> None:
                 # a lesson that fails is the build's to report, with its file and line
 
 
-def _highlight_for_print(root: Path) -> None:
-    """The handout page of the lesson saved last, made and dropped here: its code, highlighted
-    for print, is then cached in this process and in the handout workers forked from it. A
-    worker's own cache goes with it, so each save highlighted every cell again: lesson 01's
-    handout page took 0.18-0.22 s in a forked worker, 0.09-0.14 s with the cache filled here."""
+def _highlight_for_print(root: Path, newest) -> None:
+    """The handout page of the lesson saved last (`newest`), made and dropped here: its code,
+    highlighted for print, is then cached in this process and in the handout workers forked
+    from it. A worker's own cache goes with it, so each save highlighted every cell again:
+    lesson 01's handout page took 0.18-0.22 s in a forked worker, 0.09-0.14 s with the cache
+    filled here."""
     from .handout import render_handout_html
+
+    if newest is None:
+        return
+    try:
+        render_handout_html(newest.notebook, newest.info, "worked", load_config(root))
+    except Exception:  # a setting being written: the build says what is wrong
+        pass
+
+
+def _newest_lesson(root: Path):
+    """The lesson saved last, read; None when there is none or it does not read yet."""
     from .lesson import read_lesson
 
     path = _newest(root)
     try:
-        lesson = read_lesson(path) if path else None
-        if lesson is not None:
-            render_handout_html(lesson.notebook, lesson.info, "worked", load_config(root))
-    except Exception:  # a lesson or setting being written: the build says what is wrong
-        pass
+        return read_lesson(path) if path else None
+    except Exception:  # a lesson being written: the build says what is wrong with it
+        return None
 
 
 def _newest(root: Path) -> Path | None:

@@ -305,12 +305,12 @@ def test_watch_keeps_a_kernel_ahead_for_each_run_of_the_lesson_saved_last(tmp_pa
     asked = []
     monkeypatch.setattr(warmbuild.execute, "start_spare_kernels", lambda *a: asked.append(a))
     os.utime(plain, (1, 1))  # saved long ago: the checked lesson is the one being edited
-    warmbuild._start_spares(tmp_path)
+    warmbuild._start_spares(tmp_path, warmbuild._newest_lesson(tmp_path))
     os.utime(checked, (1, 1))
     os.utime(plain, (2, 2))
-    warmbuild._start_spares(tmp_path)
+    warmbuild._start_spares(tmp_path, warmbuild._newest_lesson(tmp_path))
     plain.write_text("not a lesson yet", "utf-8")  # being written: plain kernels, no imports
-    warmbuild._start_spares(tmp_path)
+    warmbuild._start_spares(tmp_path, warmbuild._newest_lesson(tmp_path))
     assert asked == [
         (tmp_path, 2, ("fractions", "os")),  # the lesson and its checks' proof
         (tmp_path, 1, ("json",)),
@@ -331,7 +331,8 @@ def test_handout_workers_find_the_code_of_the_lesson_saved_last_highlighted_for_
     prepared = build.prepare(lesson, root, config, lambda name, message: None)
     try:
         handout._print_highlight.cache_clear()
-        warmbuild._highlight_for_print(root)  # as after watch's warm-up and after each save
+        # as after watch's warm-up and after each save
+        warmbuild._highlight_for_print(root, warmbuild._newest_lesson(root))
         before = handout._print_highlight.cache_info()
         page = stable_ids(make_edition(prepared.rendered, "worked"))
         handout.render_handout_html(page, prepared.lesson.info, "worked", config)
