@@ -166,20 +166,32 @@ def test_a_forked_worker_never_deletes_the_font_files_of_the_process_it_came_fro
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(handout, "_FONTS", {})
+    monkeypatch.setattr(handout, "_OWN", set())
     info = read_lesson(REPO / "tests/fixtures/course/sources/01_tag_table.py").info
     page = "<html><body><main><p>Fonts</p></main></body></html>"
     first = handout.write_pdf(page, info, "worked")
     ours = sorted(tmp_path.glob("weasyprint-*"))
     assert len(ours) == 1 and any(ours[0].iterdir())
+    parents = id(handout._FONTS[False])
+    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
-        target=handout.write_pdf, args=(page, info, "worked")
+        target=_lay_out_and_say_whose_fonts, args=(page, info, sending)
     )
     child.start()
     child.join(timeout=120)
     assert child.exitcode == 0
-    assert sorted(tmp_path.glob("weasyprint-*")) == ours  # the child's own went with it
-    assert any(ours[0].iterdir())
+    # The worker laid out with its parent's configuration, warm, and made none of its own.
+    assert receiving.recv() == (parents, set(), True)
+    assert sorted(tmp_path.glob("weasyprint-*")) == ours
+    assert any(ours[0].iterdir())  # and the parent's files outlived the worker
     assert handout.write_pdf(page, info, "worked") == first
+
+
+def _lay_out_and_say_whose_fonts(page, info, answer) -> None:
+    from scripts import handout
+
+    same = handout.write_pdf(page, info, "worked") == handout.write_pdf(page, info, "worked")
+    answer.send((id(handout._FONTS[False]), set(handout._OWN), same))
 
 
 def test_long_code_lines_get_a_hanging_indent_past_their_own_indentation():
