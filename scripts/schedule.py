@@ -18,7 +18,13 @@ import os
 import signal
 import time
 import warnings
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +34,10 @@ from .report import LessonResult
 from .sandbox import die_with_parent
 
 BACKGROUND_NICENESS = 10  # nice(1): a busy process at 10 gets about a tenth of a core at 0
+# In `course watch`, rendered by the build process while the author's browser loads the new
+# deck, when it would otherwise only wait; the pool's workers then take just the handouts.
+WHILE_DECK_LOADS = "student-deck"
+HANDOUTS = tuple(artifact for artifact in build.AFTER_DECK if artifact != WHILE_DECK_LOADS)
 
 
 @dataclass
@@ -118,10 +128,13 @@ def build_decks_first(
 
     Prepare and deck run in this process, which `course watch` keeps warm (imports done, no
     pool to fork and no notebook to pickle before the deck), so the deck an author is looking
-    at comes first; the handouts take the other cores meanwhile.
+    at comes first; the handouts take the other cores meanwhile. `on_deck` returns once the
+    browser has the deck (watch says so), and this process renders the student deck while it
+    waits, in a thread: on two cores the student deck used to fall behind one handout, on a
+    worker, and end the build 0.1-0.2 s after the other handout.
     """
     lessons = {path: _Lesson(LessonResult(path=path, name=path.stem)) for path in paths}
-    pool = _pool(max(1, min(jobs, len(build.AFTER_DECK))), background=True)
+    pool = _pool(max(1, min(jobs, len(HANDOUTS))), background=True)
     try:
         running: dict[Future, tuple[Path, str]] = {}
         for path in paths:
@@ -136,9 +149,14 @@ def build_decks_first(
                 _advance(lesson, "deck", deck, progress)
                 continue
             build.publish_deck(lesson.prepared)
-            on_deck(path.stem)
+            # The thread has ended before the pool forks: a fork copies only the thread that
+            # forks, and a lock the other held at that moment would stay held in the worker.
+            with ThreadPoolExecutor(max_workers=1) as meanwhile:
+                aside = meanwhile.submit(_render, lesson.prepared, WHILE_DECK_LOADS, progress)
+                on_deck(path.stem)
             _advance(lesson, "deck", deck, progress)
-            for edition in build.AFTER_DECK:
+            _advance(lesson, WHILE_DECK_LOADS, aside.result(), progress)
+            for edition in HANDOUTS:
                 running[pool.submit(_render, lesson.prepared, edition, progress)] = (path, edition)
         _run_to_end(pool, running, lessons, progress)
     except BaseException:

@@ -130,6 +130,39 @@ def test_decks_first_publishes_the_deck_before_the_handouts(course_copy):
     assert not archive.is_fresh(source, out, CourseConfig())  # the second save is still due
 
 
+def test_decks_first_renders_the_student_deck_while_the_browser_loads_the_deck(
+    course_copy, monkeypatch
+):
+    """The build process would only wait for the browser: it renders the student deck then,
+    and the pool's workers are handed the two handouts alone."""
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    source = course_copy / "sources" / "02_second.py"
+    handed = []
+    real_submit = ProcessPoolExecutor.submit
+
+    def recording(self, function, *args, **kwargs):
+        handed.append(args[1] if function is schedule._render else function.__name__)
+        return real_submit(self, function, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", recording)
+    staged = []
+
+    def on_deck(name: str) -> None:  # as watch's wait for the page: up to 10 s here
+        deadline = time.monotonic() + 10
+        while not staged and time.monotonic() < deadline:
+            staged.extend((course_copy / "build").glob(".02_second-*/*.student-slides.html"))
+            time.sleep(0.01)
+
+    (result,) = schedule.build_decks_first([source], course_copy, CourseConfig(), 2, quiet, on_deck)
+
+    assert result.error == ""
+    assert staged  # the student deck was in the staging folder while the deck was loading
+    assert sorted(handed) == ["student", "worked"]
+    assert any(name.endswith(".student-slides.html") for name in result.built)
+
+
 def test_a_worker_forked_after_a_kernel_ran_gets_a_loop_of_its_own_and_the_parent_keeps_its():
     # `course watch` runs kernels in its own process, then forks workers: a worker that ran on
     # the copied loop spun for ever (Python 3.13), and closing the copy carelessly took the
