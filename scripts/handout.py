@@ -141,9 +141,8 @@ _FONTS: dict[bool, FontConfiguration] = {}
 # parent's too: faces loaded and Pango's caches filled where watch's process has laid out a
 # handout (1.3 % of the instructions of lesson 01's handout, and no system font scan). But it
 # never deletes them: the font files they point at are the parent's, which WeasyPrint deletes
-# when a configuration is collected; so the worker keeps them referenced in _INHERITED.
+# when a configuration is collected; so a process drops only its own, and they stay in _FONTS.
 _OWN: set[bool] = set()
-_INHERITED: list[FontConfiguration] = []
 
 
 def _font_configuration(cjk: bool) -> FontConfiguration:
@@ -163,8 +162,7 @@ def _drop_fonts() -> None:
 
 
 def _borrow_parents_fonts() -> None:
-    _INHERITED.extend(_FONTS.values())
-    _OWN.clear()
+    _OWN.clear()  # the parent's configurations: used here, never dropped here
 
 
 os.register_at_fork(after_in_child=_borrow_parents_fonts)
