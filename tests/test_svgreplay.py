@@ -8,6 +8,7 @@ import io
 import pickle
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,8 @@ def _png() -> str:
 
 
 # Each as WeasyPrint draws it: operators only, an opacity group, a raster image, a glyph
-# defined once and used (as scripts/mathsvg.py writes formulas); then two a record cannot
-# hold: text, whose glyphs are the document's fonts, and a gradient.
+# defined once and used (as scripts/mathsvg.py writes formulas); then three a record cannot
+# hold: text, whose glyphs are the document's fonts, a stylesheet that may fetch, a gradient.
 FIGURES = {
     "paths": '<rect width="100" height="50" fill="#eef"/><path d="M0 0 L100 50" stroke="blue"/>',
     "opacity": '<rect width="60" height="30" fill="red" style="opacity: 0.5"/>'
@@ -41,6 +42,7 @@ FIGURES = {
     "symbol": '<symbol id="g" viewBox="0 0 10 10"><path d="M1 1 L9 1 L5 9 Z"/></symbol>'
     '<use href="#g" x="10" y="10" width="30" height="30"/>',
     "text": '<text x="10" y="30" font-size="20">Wx</text>',
+    "fetching": '<style>rect { fill: url(#missing) red }</style><rect width="100" height="50"/>',
     "gradient": '<linearGradient id="l"><stop offset="0" stop-color="red"/>'
     '<stop offset="1" stop-color="blue"/></linearGradient>'
     '<rect width="100" height="50" fill="url(#l)"/>',
@@ -86,7 +88,7 @@ def test_a_replayed_render_has_the_bytes_of_a_drawn_one(tmp_path, drawn):
     assert sorted(drawn) == sorted(FIGURES)  # nothing recorded yet: every SVG drawn
     drawn.clear()
     second = _render(page, tmp_path)
-    assert sorted(drawn) == ["gradient", "text"]  # the rest replayed from the record
+    assert sorted(drawn) == ["fetching", "gradient", "text"]  # the rest replayed from the record
     assert second == first
 
 
@@ -151,8 +153,9 @@ def test_a_record_is_rebuilt_at_its_drawn_size_only(tmp_path, drawn):
 @pytest.mark.parametrize(
     "content",
     [
-        b"not a pickle",
-        pickle.dumps({"version": ("older",), "records": {}}),
+        b"not compressed",
+        zlib.compress(b"not a pickle"),
+        zlib.compress(pickle.dumps({"version": ("older",), "records": {}})),
         b"",
     ],
 )
@@ -169,20 +172,28 @@ def test_an_unreadable_record_file_is_drawn_past_and_replaced(tmp_path, drawn, c
 def test_a_record_file_naming_a_class_is_not_read(tmp_path):
     _render(_page(["paths"]), tmp_path)
     path = tmp_path / "01_x.worked.forms"
-    data = pickle.loads(path.read_bytes())
+    data = _load(path)
     data["note"] = Path("/")  # unpickling it would construct a PosixPath
-    path.write_bytes(pickle.dumps(data))
+    _save(path, data)
     assert svgreplay._read(path) == {}
+
+
+def _load(path: Path) -> dict:
+    return pickle.loads(zlib.decompress(path.read_bytes()))
+
+
+def _save(path: Path, data: dict) -> None:
+    path.write_bytes(zlib.compress(pickle.dumps(data)))
 
 
 def test_a_malformed_record_is_dropped_on_reading(tmp_path):
     _render(_page(["paths", "opacity"]), tmp_path)
     path = tmp_path / "01_x.worked.forms"
-    data = pickle.loads(path.read_bytes())
+    data = _load(path)
     records = data["records"]
     opacity = next(key for key, record in records.items() if record["objects"])
     records[opacity]["objects"] = [("group", "x0")]  # its bounding box and content lost
-    path.write_bytes(pickle.dumps(data))
+    _save(path, data)
     assert set(svgreplay._read(path)) == set(records) - {opacity}
 
 
