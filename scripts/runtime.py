@@ -21,12 +21,8 @@ def configure() -> None:
     from .libraries import found_in_linker_cache
 
     with found_in_linker_cache():  # WeasyPrint's libraries without a compiler run per name
-        from . import (
-            deflate,
-            linebreak,
-            pdfua,
-            svgreplay,
-        )  # WeasyPrint: only builds that render pay for it
+        # WeasyPrint: only builds that render pay for it
+        from . import deflate, linebreak, pdfua, svgreplay
 
     linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
     pdfua.install()  # tagged PDF: furniture as artifacts, /Code, /Formula (see pdfua.py)

@@ -288,18 +288,28 @@ def _well_formed(record) -> bool:
     content, states, objects = record["content"], record["states"], record["objects"]
     if not (isinstance(content, bytes) and isinstance(states, dict) and isinstance(objects, list)):
         return False
-    if not all(isinstance(state, dict) and set(state) in ALPHA_KEYS for state in states.values()):
+    if not all(_is_alpha(state) for state in states.values()):
         return False
     return all(_well_formed_object(entry) for entry in objects)
+
+
+def _is_alpha(state) -> bool:
+    return isinstance(state, dict) and set(state) in ALPHA_KEYS and _numbers(state.values())
+
+
+def _numbers(values) -> bool:
+    return all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values)
 
 
 def _well_formed_object(entry) -> bool:
     if not isinstance(entry, tuple) or len(entry) < 2 or not isinstance(entry[1], str):
         return False
     if entry[0] == "image" and len(entry) == 5:
-        return isinstance(entry[2], str) and isinstance(entry[4], list)
+        return isinstance(entry[2], str) and isinstance(entry[4], list) and _numbers(entry[4])
     if entry[0] == "group" and len(entry) == 4:
-        return isinstance(entry[2], list) and len(entry[2]) == 4 and _well_formed(entry[3])
+        bbox = entry[2]
+        box_ok = isinstance(bbox, list) and len(bbox) == 4 and _numbers(bbox)
+        return box_ok and _well_formed(entry[3])
     return False
 
 

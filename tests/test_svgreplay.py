@@ -197,6 +197,17 @@ def test_a_malformed_record_is_dropped_on_reading(tmp_path):
     assert set(svgreplay._read(path)) == set(records) - {opacity}
 
 
+def test_a_record_with_text_where_a_number_goes_is_dropped(tmp_path):
+    _render(_page(["opacity"]), tmp_path)
+    path = tmp_path / "01_x.worked.forms"
+    data = _load(path)
+    (record,) = data["records"].values()
+    name, state = next(iter(record["states"].items()))
+    record["states"][name] = {key: "0 0 1 rg" for key in state}  # PDF operators, not an alpha
+    _save(path, data)
+    assert svgreplay._read(path) == {}
+
+
 def test_a_failed_render_keeps_the_last_record(tmp_path):
     _render(_page(["paths"]), tmp_path)
     path = tmp_path / "01_x.worked.forms"
