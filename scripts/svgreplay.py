@@ -314,7 +314,12 @@ def _well_formed_object(entry) -> bool:
 
 
 def _write(path: Path, records: dict) -> None:
-    """Atomically; a record that cannot be kept costs only the next render's time."""
+    """Atomically; a record that cannot be kept costs only the next render's time. A handout
+    without SVGs keeps no file (and drops the one it had)."""
+    if not records:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        return
     data = pickle.dumps({"version": _version(), "records": records}, pickle.HIGHEST_PROTOCOL)
     data = zlib.compress(data, 1)  # a fifth of the size (lesson 04's: 527 KB, 102 KB) in 3 ms
     temporary = None

@@ -208,6 +208,12 @@ def test_a_record_with_text_where_a_number_goes_is_dropped(tmp_path):
     assert svgreplay._read(path) == {}
 
 
+def test_a_handout_without_svgs_keeps_no_record_file(tmp_path):
+    _render(_page(["paths"]), tmp_path)
+    _render("<p>No figure any more</p>", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_failed_render_keeps_the_last_record(tmp_path):
     _render(_page(["paths"]), tmp_path)
     path = tmp_path / "01_x.worked.forms"
