@@ -28,16 +28,16 @@ import contextlib
 import glob
 import hashlib
 import io
-import os
 import pickle
 import re
-import tempfile
 import zlib
 from pathlib import Path
 
 import pydyf
 import weasyprint
 from weasyprint import images
+
+from .files import write_atomic
 
 SUFFIX = ".forms"  # build/.cache/<lesson>.<edition>.forms
 FORMAT = 2  # bump when a record's shape changes: older files are then ignored
@@ -322,17 +322,8 @@ def _write(path: Path, records: dict) -> None:
         return
     data = pickle.dumps({"version": _version(), "records": records}, pickle.HIGHEST_PROTOCOL)
     data = zlib.compress(data, 1)  # a fifth of the size (lesson 04's: 527 KB, 102 KB) in 3 ms
-    temporary = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.replace(temporary, path)
-    except OSError:
-        if temporary:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+    with contextlib.suppress(OSError):  # a .part left by a killed build: remove_leftovers
+        write_atomic(path, data)
 
 
 def _version() -> tuple:
