@@ -3,7 +3,7 @@
 WeasyPrint paints an SVG image by walking its tree and parsing every path, style and
 transform, on every render. A handout's SVGs are its figures and its formulas (each an
 `<img>` with a data: URL), and a prose save changes none of them: in lesson 01's worked
-handout they took 0.32 s of about 2.2 s, every save.
+handout they took 0.33 s of about 2.2 s, every save.
 
 So, within `kept(...)`, each SVG's drawing is recorded: the operators it added to the page and
 the resources they name. The next render of that handout (the next save) replays the record
