@@ -131,7 +131,7 @@ def _record_drawing(image, stream, start: int, objects_before: set) -> dict | No
     None when the SVG or what its drawing used is beyond what a record may hold."""
     if not _drawable_again(image) or len(stream.stream) < start:
         return None
-    content = b"\n".join(pydyf._to_bytes(item) for item in stream.stream[start:])
+    content = _joined(stream.stream[start:])
     new_objects = set(stream._resources["XObject"]) - objects_before
     return _record_content(stream, content, _raster_urls(image), new_objects)
 
@@ -144,10 +144,10 @@ def _record_content(stream, content: bytes, urls: dict, new_objects: set) -> dic
     resources = stream._resources
     states = {}
     for name in _names(STATE_USE, content):
-        state = resources["ExtGState"].get(name.decode())
-        if state is None or set(state) not in ALPHA_KEYS:
+        state = dict(resources["ExtGState"].get(name.decode()) or {})
+        if not _is_alpha(state):
             return None
-        states[name.decode()] = dict(state)
+        states[name.decode()] = state
     objects = []
     for name in _names(OBJECT_USE, content):
         entry = _record_object(stream, name.decode(), urls, new_objects)
@@ -170,14 +170,15 @@ def _record_object(stream, name: str, urls: dict, new_objects: set):
     inner = x_object.extra["Resources"]
     if inner["Pattern"] or inner["Shading"]:
         return None
-    group = _record_content(x_object, _content(x_object), urls, set(inner["XObject"]))
+    group = _record_content(x_object, _joined(x_object.stream), urls, set(inner["XObject"]))
     if group is None or len(group["states"]) != len(inner["ExtGState"]):
         return None
     return ("group", name, list(x_object.extra["BBox"]), group)
 
 
-def _content(stream) -> bytes:
-    return b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+def _joined(items) -> bytes:
+    """Content stream items as pydyf writes them."""
+    return b"\n".join(pydyf._to_bytes(item) for item in items)
 
 
 def _names(pattern, content: bytes) -> list[bytes]:
@@ -192,7 +193,7 @@ def _drawable_again(image) -> bool:
         tag = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
         if tag in TEXT_TAGS:
             return False
-        href = element.get("{http://www.w3.org/1999/xlink}href") or element.get("href") or ""
+        href = _href(element)
         if tag == "image" and not href.startswith(RASTER_URL):
             return False
         if tag == "use" and not href.startswith("#"):
@@ -202,11 +203,15 @@ def _drawable_again(image) -> bool:
     return True
 
 
+def _href(element) -> str:
+    return element.get("{http://www.w3.org/1999/xlink}href") or element.get("href") or ""
+
+
 def _raster_urls(image) -> dict[str, str]:
     """Each raster image's URL by the md5 that WeasyPrint names it with."""
     urls = {}
     for element in image._svg.tree._etree_node.iter("{http://www.w3.org/2000/svg}image"):
-        url = element.get("{http://www.w3.org/1999/xlink}href") or element.get("href") or ""
+        url = _href(element)
         urls[hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()] = url
     return urls
 
