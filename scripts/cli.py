@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import archive, course, runtime, scratch
+from . import archive, course, kernelfork, runtime, scratch
 from .config import CourseConfig, load_config
 from .errors import CourseError
 from .files import remove_leftovers
@@ -270,12 +270,26 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, o
     # Up-to-date lessons are found without importing the pipeline: a no-op build stays fast.
     fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem, config)]
     stale = [p for p in paths if p not in fresh]
-    workers = _workers(jobs, len(stale))
-    print(f"Building {len(stale)} of {len(paths)} lesson(s) with {workers} worker(s)", flush=True)
-    results = [_unchanged(root, p) for p in fresh]
-    if stale:
-        results += _build_stale(root, config, stale, workers, on_deck)
+    if stale and on_deck is None:  # `course watch` keeps kernels started ahead instead
+        _start_kernel_starter(root, stale)
+    try:
+        workers = _workers(jobs, len(stale))
+        print(
+            f"Building {len(stale)} of {len(paths)} lesson(s) with {workers} worker(s)", flush=True
+        )
+        results = [_unchanged(root, p) for p in fresh]
+        if stale:
+            results += _build_stale(root, config, stale, workers, on_deck)
+    finally:
+        kernelfork.stop()
     return results
+
+
+def _start_kernel_starter(root: Path, stale: list[Path]) -> None:
+    """Kernels forked from one process that imports ipykernel while this one imports the
+    pipeline (scripts/kernelfork.py); its socket in this process's temporary folder."""
+    folder = scratch.enter(say=lambda line: print(line, flush=True))
+    kernelfork.start(root, stale, folder)
 
 
 def _workers(jobs: int, stale: int) -> int:

@@ -22,9 +22,9 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import scratch
 from .files import write_atomic
+from .kernelfork import kernel_environment
 from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
-from .sandbox import PARENT_VARIABLE
 from .settings import cell_timeout
 
 KERNEL_NAME = "course-python"
@@ -483,15 +483,7 @@ def _make_kernel(root: Path, course_root: Path) -> list[str]:
         ],
         "display_name": "Course Python",
         "language": "python",
-        "env": {
-            "IPYTHONDIR": str(ipython_dir),
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "PYTHONHASHSEED": "0",
-            "SOURCE_DATE_EPOCH": "0",
-            # The process that starts it (a build's worker): a kernel that finds it gone
-            # exits at once and says nothing (scripts/sandbox.py).
-            PARENT_VARIABLE: str(os.getpid()),
-        },
+        "env": {"IPYTHONDIR": str(ipython_dir), **kernel_environment()},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return [str(root / "kernels")]

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.blocking import BlockingKernelClient
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
 from jupyter_core.utils import ensure_async, run_sync
 from traitlets import DottedObjectName, Type
+
+from . import kernelfork
 
 # Seconds for the reply to a kernel_info request before asking again, as jupyter_client does.
 REPLY_WAIT = 1.0
@@ -86,12 +90,35 @@ class PromptBlockingClient(_ReadyOnAnswer, BlockingKernelClient):
     wait_for_ready = run_sync(_ReadyOnAnswer._wait_until_answered)
 
 
+class ForkingProvisioner(LocalProvisioner):
+    """jupyter_client's own provisioner, except that a kernel is forked by the build's kernel
+    starter (scripts/kernelfork.py) when one runs, instead of started as a new program."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs):
+        forked = kernelfork.launch(cmd, kwargs.get("env") or {}, kwargs.get("cwd") or ".")
+        if forked is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = forked
+        self.pid = self.pgid = forked.pid  # a session of its own, as Popen would give it
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
+
+
 class PromptKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose clients are PromptKernelClients, and whose immediate
-    shutdown kills the kernel and reaps it at once instead of polling for its death."""
+    """An AsyncKernelManager whose clients are PromptKernelClients, whose kernels are forked
+    by the build's kernel starter when there is one, and whose immediate shutdown kills the
+    kernel and reaps it at once instead of polling for its death."""
 
     client_class = DottedObjectName("scripts.kernelwait.PromptKernelClient")
     client_factory = Type(PromptKernelClient, klass=AsyncKernelClient)
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.provisioner is None:  # as jupyter_client makes its default one, but ours
+            self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+            self.provisioner = ForkingProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
+        return await super()._async_pre_start_kernel(**kw)
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         if now and not restart:  # reaped first: the manager finds nothing left to poll for

@@ -21,16 +21,24 @@ build's own modules:
 
     python sandbox.py kernel COURSE_ROOT -f CONNECTION_FILE   # ipykernel, for the build
     python sandbox.py script COURSE_ROOT LESSON.py            # a plain-script run
+    python sandbox.py kernels COURSE_ROOT FD [MODULE ...]     # kernels forked on request
+
+The third is the build's kernel starter (scripts/kernelfork.py): a process that has imported
+ipykernel and the modules every lesson of the build imports (torch: 2-3 s of CPU), and then
+forks one kernel per request, each guarded as the first mode guards a kernel it starts.
 """
 
 import ctypes
 import fcntl
+import json
 import os
 import runpy
 import signal
 import socket
 import struct
 import sys
+import tempfile
+import warnings
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 PR_SET_PDEATHSIG = 1
@@ -148,14 +156,141 @@ def run_script(course_root: str, lesson: str) -> None:
     runpy.run_path(lesson, run_name="__main__")
 
 
+def serve_kernels(course_root: str, listener: socket.socket, modules: list[str]) -> None:
+    """Import ipykernel (and `modules` at the first request); fork a kernel for each request.
+
+    A request is one line of JSON, {"course_root", "args", "env", "cwd"}: what the kernel's
+    command line, environment and folder would have been. The answer is the kernel's pid,
+    with a pidfd of it (a process that is not the asker's child cannot be waited for, and a
+    pid alone may be reused). Requests wait in the listener's queue while the imports load.
+    A module that prints, warns or fails to import would leave a forked kernel different from
+    a fresh one (whose first cell shows it): then this process exits, and the build starts
+    its kernels the usual way."""
+    parent = os.environ.pop(PARENT_VARIABLE, "")
+    _guard(course_root, int(parent) if parent.isdigit() else None)
+    # Read once, as ipykernel loads: the process its kernels will watch as their parent.
+    os.environ["JPY_PARENT_PID"] = str(os.getpid())
+    import ipykernel.kernelapp  # noqa: F401  (what every kernel imports first)
+
+    listener.settimeout(1.0)  # to reap the kernels that have ended, now and then
+    while True:
+        _reap_kernels()
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with connection:
+            # At the first request: a build whose runs all come from its cache asks for no
+            # kernel, and torch would only have taken a core from its renders.
+            if modules and not _imported_quietly(modules):
+                sys.exit(3)
+            modules = []
+            _answer(connection, listener, course_root)
+
+
+def _imported_quietly(modules: list[str]) -> bool:
+    """Import `modules`; True when none of them failed, warned or wrote to stdout or stderr.
+
+    Warnings are heard through `warnings.showwarning`, not `catch_warnings`: that would undo,
+    on leaving, the filters the imports add (numpy adds five), which a fresh kernel keeps."""
+    warned = []
+    shown, warnings.showwarning = warnings.showwarning, lambda *args, **kwargs: warned.append(1)
+    sys.stdout, sys.stderr = _FollowingStream("stdout"), _FollowingStream("stderr")
+    with tempfile.TemporaryFile() as said:
+        kept = os.dup(1), os.dup(2)
+        os.dup2(said.fileno(), 1)
+        os.dup2(said.fileno(), 2)
+        try:
+            for module in modules:
+                __import__(module)
+        except Exception:
+            return False
+        finally:
+            warnings.showwarning = shown
+            sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for fd, saved in enumerate(kept, start=1):
+                os.dup2(saved, fd)
+                os.close(saved)
+        return not warned and os.fstat(said.fileno()).st_size == 0
+
+
+class _FollowingStream:
+    """sys.stdout or sys.stderr as the imports see it: whatever the process's stream is when
+    it is used. What keeps the stream it was given at import (torch makes dozens of logging
+    handlers) would, in a fresh kernel, hold the kernel's own stream, whose text shows in the
+    notebook; in a forked kernel it must lead there too, not to this server's stream."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _target(self):
+        stream = getattr(sys, self._name)
+        return getattr(sys, f"__{self._name}__") if stream is self else stream
+
+    def __getattr__(self, attribute: str):
+        return getattr(self._target(), attribute)
+
+
+def _reap_kernels() -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass  # none started yet
+
+
+def _answer(connection: socket.socket, listener: socket.socket, course_root: str) -> None:
+    connection.settimeout(10.0)
+    request = json.loads(connection.makefile("rb").readline() or b"{}")
+    if request.get("course_root") != course_root:
+        return  # closed without an answer: the asker starts the kernel itself
+    pid = os.fork()
+    if pid == 0:
+        listener.close()
+        connection.close()
+        _become_kernel(request)
+    pidfd = os.pidfd_open(pid)  # before this loop can reap it: the pid is still ours
+    try:
+        socket.send_fds(connection, [b"%d\n" % pid], [pidfd])
+    finally:
+        os.close(pidfd)
+
+
+def _become_kernel(request: dict) -> None:
+    """In the forked child: the process `python sandbox.py kernel ...` would have been."""
+    code = 1
+    try:
+        os.setsid()  # a process group of its own, as jupyter_client gives a kernel it starts
+        quiet = os.open(os.devnull, os.O_RDWR)
+        os.dup2(quiet, 0)
+        os.dup2(quiet, 1)
+        os.close(quiet)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # Its parent is this server: it dies with it, and ipykernel watches it as its parent.
+        os.environ[PARENT_VARIABLE] = os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        tempfile.tempdir = None  # the asker's TMPDIR, not this server's
+        run_kernel(request["course_root"], request["args"])
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        os._exit(code)  # never back into the server's loop
+
+
 def main() -> None:
     mode, course_root, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     if mode == "kernel":
         run_kernel(course_root, rest)
     elif mode == "script":
         run_script(course_root, rest[0])
+    elif mode == "kernels":
+        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), rest[1:])
     else:
-        sys.exit(f"sandbox.py: unknown mode {mode!r}; use `kernel` or `script`")
+        sys.exit(f"sandbox.py: unknown mode {mode!r}; use `kernel`, `script` or `kernels`")
 
 
 if __name__ == "__main__":

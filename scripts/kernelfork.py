@@ -1,0 +1,182 @@
+"""Kernels forked from a process that has already imported what every lesson imports.
+
+Every run of a lesson used to start a new Python, import ipykernel (0.25 s of CPU) and then
+the lesson's own imports: `import torch, matplotlib.pyplot` is 2-3 s of CPU, paid in every
+run, twice per lesson with checks. A clean build of our four lessons paid it eight times.
+
+`start()` launches one kernel starter per build (`python sandbox.py kernels ...`): it imports
+ipykernel and the modules every lesson to be built imports at its top level, once, and then
+forks a kernel per request. Each forked kernel enters its own sandbox and sees only what a
+kernel started afresh would see; the preloaded modules are ones its lesson imports first
+thing anyway, as `course watch`'s spare kernels do (scripts/execute.py). A starter whose
+imports print, warn or fail exits instead, and so does anything that goes wrong: `launch()`
+then returns None and the kernel is started the usual way.
+
+The starter is launched before the build imports its pipeline, and its listening socket is
+made here first, so the workers' first requests queue there while torch loads on the core
+that the pipeline's imports leave idle.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from .sandbox import PARENT_VARIABLE
+
+SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
+SOCKET_NAME = "kernels"
+# Packages the starter may import ahead: heavy, and seen to decide nothing at import from
+# the kernel they will run in (tests/test_kernelfork.py). Others might: `tqdm.auto` picks its
+# notebook or its terminal progress bar as it loads, by asking IPython whether a shell runs.
+PRELOADED = frozenset({"torch", "numpy", "matplotlib"})
+# Seconds a request may wait for the starter: it answers once its imports are in.
+ANSWER_WAIT = 120.0
+
+_starter: dict = {}  # "process", "path", "root", "owner": the pid that launched it
+
+
+def start(course_root: Path, lessons: list[Path], folder: Path) -> None:
+    """Launch the starter for `lessons`, its socket in `folder`."""
+    stop()
+    path = folder / SOCKET_NAME
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(64)
+    command = [sys.executable, str(SANDBOX), "kernels", str(course_root), str(listener.fileno())]
+    try:
+        process = subprocess.Popen(
+            [*command, *common_imports(lessons)],
+            env={**os.environ, **kernel_environment()},
+            cwd=folder,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=[listener.fileno()],
+        )
+    except OSError:
+        return
+    finally:
+        listener.close()  # the starter holds it now
+    _starter.update(process=process, path=path, root=str(course_root), owner=os.getpid())
+
+
+def stop() -> None:
+    """Stop the starter (its kernels die with it); only the process that launched it can."""
+    process = _starter.get("process")
+    if process is not None and _starter["owner"] == os.getpid():
+        process.kill()
+        process.wait()
+        Path(_starter["path"]).unlink(missing_ok=True)
+    _starter.clear()
+
+
+def kernel_environment() -> dict[str, str]:
+    """What a kernel's environment adds to the build's, but its own settings folder; the
+    starter's too, since matplotlib and the hash seed read theirs as the imports load."""
+    return {
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "PYTHONHASHSEED": "0",
+        "SOURCE_DATE_EPOCH": "0",
+        # The process that starts it (a build's worker): a kernel that finds it gone exits
+        # at once and says nothing (scripts/sandbox.py).
+        PARENT_VARIABLE: str(os.getpid()),
+    }
+
+
+def common_imports(lessons: list[Path]) -> list[str]:
+    """The modules every one of `lessons` imports at the top level, in the first one's order,
+    of the packages known to load alike outside a kernel (PRELOADED).
+
+    Read from the percent-format file itself: its markdown is comments and jupytext comments
+    out magics, so the file is Python, and its top level is the top level of its code cells.
+    A lesson that does not parse shares nothing."""
+    common: list[str] | None = None
+    for path in lessons:
+        names = _top_level_imports(path)
+        common = names if common is None else [name for name in common if name in names]
+    return [name for name in common or [] if name.split(".")[0] in PRELOADED]
+
+
+def _top_level_imports(path: Path) -> list[str]:
+    try:
+        statements = ast.parse(path.read_bytes(), filename=str(path)).body
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names: list[str] = []
+    for node in statements:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
+            names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
+def launch(command: list[str], env: dict[str, str], cwd: str) -> ForkedKernel | None:
+    """A kernel for `command` (the kernelspec's `python sandbox.py kernel ROOT -f FILE`) forked
+    by the starter, or None: no starter, another command, or no answer."""
+    if not _starter or command[:3] != [sys.executable, str(SANDBOX), "kernel"]:
+        return None
+    request = {"course_root": command[3], "args": command[4:], "env": env, "cwd": str(cwd)}
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(ANSWER_WAIT)
+            connection.connect(str(_starter["path"]))
+            connection.sendall(json.dumps(request).encode() + b"\n")
+            message, fds, _, _ = socket.recv_fds(connection, 64, 1)
+    except OSError:  # the starter has exited (its imports were noisy), or timed out
+        return None
+    if not fds:
+        return None
+    return ForkedKernel(int(message), fds[0])
+
+
+class ForkedKernel:
+    """What jupyter_client and the build ask of a kernel's subprocess.Popen, for a process
+    that is the starter's child rather than ours: watched and signalled through a pidfd."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, pidfd: int) -> None:
+        self.pid = pid
+        self.pidfd = pidfd
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        return self.wait(0, raise_on_timeout=False)
+
+    def wait(self, timeout: float | None = None, raise_on_timeout: bool = True) -> int | None:
+        if self.returncode is None:
+            ready, _, _ = select.select([self.pidfd], [], [], timeout)
+            if not ready:
+                if raise_on_timeout:
+                    raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout or 0)
+                return None
+            # Its exit status goes to the starter: a kernel that has ended reads as killed.
+            self.returncode = -signal.SIGKILL
+            os.close(self.pidfd)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, signum)
+            except ProcessLookupError:
+                pass
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def __del__(self) -> None:
+        if self.returncode is None:
+            os.close(self.pidfd)
