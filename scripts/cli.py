@@ -287,9 +287,13 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, o
 
 def _start_kernel_starter(root: Path, stale: list[Path]) -> None:
     """Kernels forked from one process that imports ipykernel while this one imports the
-    pipeline (scripts/kernelfork.py); its socket in this process's temporary folder."""
+    pipeline (scripts/kernelfork.py); its socket in this process's temporary folder. It
+    loads torch at once when a lesson has never run here (its first build, a clean one):
+    then a kernel is sure to be asked for, and waits less."""
     folder = scratch.enter(say=lambda line: print(line, flush=True))
-    kernelfork.start(root, stale, folder)
+    cache = root / "build" / ".cache"
+    never_ran = any(not (cache / f"{path.stem}.ipynb").is_file() for path in stale)
+    kernelfork.start(root, stale, folder, at_once=never_ran)
 
 
 def _workers(jobs: int, stale: int) -> int:

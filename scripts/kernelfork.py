@@ -29,7 +29,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .sandbox import PARENT_VARIABLE
+from .sandbox import AT_ONCE, PARENT_VARIABLE
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
 SOCKET_NAME = "kernels"
@@ -43,8 +43,10 @@ ANSWER_WAIT = 120.0
 _starter: dict = {}  # "process", "path", "root", "owner": the pid that launched it
 
 
-def start(course_root: Path, lessons: list[Path], folder: Path) -> None:
-    """Launch the starter for `lessons`, its socket in `folder`."""
+def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = False) -> None:
+    """Launch the starter for `lessons`, its socket in `folder`. It imports their common
+    modules `at_once`, while this process imports the pipeline on the other core, or else at
+    the first kernel asked for (when the build may run nothing, all from its cache)."""
     stop()
     path = folder / SOCKET_NAME
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -53,7 +55,7 @@ def start(course_root: Path, lessons: list[Path], folder: Path) -> None:
     command = [sys.executable, str(SANDBOX), "kernels", str(course_root), str(listener.fileno())]
     try:
         process = subprocess.Popen(
-            [*command, *common_imports(lessons)],
+            [*command, *([AT_ONCE] if at_once else []), *common_imports(lessons)],
             env={**os.environ, **kernel_environment()},
             cwd=folder,
             stdin=subprocess.DEVNULL,

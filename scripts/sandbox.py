@@ -21,7 +21,7 @@ build's own modules:
 
     python sandbox.py kernel COURSE_ROOT -f CONNECTION_FILE   # ipykernel, for the build
     python sandbox.py script COURSE_ROOT LESSON.py            # a plain-script run
-    python sandbox.py kernels COURSE_ROOT FD [MODULE ...]     # kernels forked on request
+    python sandbox.py kernels COURSE_ROOT FD [--at-once] [MODULE ...]   # kernels on request
 
 The third is the build's kernel starter (scripts/kernelfork.py): a process that has imported
 ipykernel and the modules every lesson of the build imports (torch: 2-3 s of CPU), and then
@@ -50,6 +50,8 @@ SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "matplotlibrc")
 # Set by the build in each kernel's environment: the pid of the process that starts it.
 PARENT_VARIABLE = "COURSE_KERNEL_PARENT"
+# The kernel starter's flag: import the modules before the first request, not at it.
+AT_ONCE = "--at-once"
 
 
 def isolate(folders: list[str]) -> str:
@@ -156,8 +158,11 @@ def run_script(course_root: str, lesson: str) -> None:
     runpy.run_path(lesson, run_name="__main__")
 
 
-def serve_kernels(course_root: str, listener: socket.socket, modules: list[str]) -> None:
-    """Import ipykernel (and `modules` at the first request); fork a kernel for each request.
+def serve_kernels(
+    course_root: str, listener: socket.socket, modules: list[str], at_once: bool
+) -> None:
+    """Import ipykernel, and `modules` `at_once` or at the first request; then fork a kernel
+    for each request.
 
     A request is one line of JSON, {"course_root", "args", "env", "cwd"}: what the kernel's
     command line, environment and folder would have been. The answer is the kernel's pid,
@@ -172,6 +177,8 @@ def serve_kernels(course_root: str, listener: socket.socket, modules: list[str])
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     import ipykernel.kernelapp  # noqa: F401  (what every kernel imports first)
 
+    if at_once and not _imported_quietly(modules):
+        sys.exit(3)
     listener.settimeout(1.0)  # to reap the kernels that have ended, now and then
     while True:
         _reap_kernels()
@@ -180,9 +187,9 @@ def serve_kernels(course_root: str, listener: socket.socket, modules: list[str])
         except TimeoutError:
             continue
         with connection:
-            # At the first request: a build whose runs all come from its cache asks for no
-            # kernel, and torch would only have taken a core from its renders.
-            if modules and not _imported_quietly(modules):
+            # Else at the first request: a build whose runs all come from its cache asks for
+            # no kernel, and torch would only have taken a core from its renders.
+            if modules and not at_once and not _imported_quietly(modules):
                 sys.exit(3)
             modules = []
             _answer(connection, listener, course_root)
@@ -288,7 +295,9 @@ def main() -> None:
     elif mode == "script":
         run_script(course_root, rest[0])
     elif mode == "kernels":
-        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), rest[1:])
+        at_once = rest[1:2] == [AT_ONCE]
+        modules = rest[1 + at_once :]
+        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), modules, at_once)
     else:
         sys.exit(f"sandbox.py: unknown mode {mode!r}; use `kernel`, `script` or `kernels`")
 

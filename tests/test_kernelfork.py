@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 
 import nbformat
@@ -118,6 +119,22 @@ def test_imports_that_print_stop_the_starter_and_runs_start_fresh_kernels(
     assert kernelfork._starter["process"].wait(timeout=10) == 3
 
 
+def test_the_starter_imports_at_once_only_when_asked_to(tmp_path, monkeypatch):
+    # A clean build asks at once, so that torch loads while the build loads its pipeline; a
+    # build that may find every run in its cache asks at the first kernel it needs. A noisy
+    # import shows when the starter imports: it exits then.
+    monkeypatch.setattr(kernelfork, "PRELOADED", {"this"})
+    lesson_file = write_lesson(tmp_path, "01_this.py", "import this\n")
+    try:
+        kernelfork.start(tmp_path, [lesson_file], scratch.enter(), at_once=True)
+        assert kernelfork._starter["process"].wait(timeout=30) == 3
+        kernelfork.start(tmp_path, [lesson_file], scratch.enter())
+        with pytest.raises(subprocess.TimeoutExpired):
+            kernelfork._starter["process"].wait(timeout=3)
+    finally:
+        kernelfork.stop()
+
+
 def test_a_kernel_of_another_course_is_not_forked_by_this_courses_starter(tmp_path, starter):
     lesson = read_lesson(write_lesson(tmp_path / "other", "01_x.py", "print(1)\n"))
     starter(write_lesson(tmp_path, "01_y.py", "print(2)\n"))
@@ -173,3 +190,19 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_build_has_torch_loaded_at_once_only_when_a_lesson_has_never_run(tmp_path, monkeypatch):
+    from scripts import cli
+
+    asked = []
+    monkeypatch.setattr(kernelfork, "start", lambda *args, at_once: asked.append(at_once))
+    lessons = [write_lesson(tmp_path, f"0{n}_x.py", "import torch\n") for n in (1, 2)]
+    cli._start_kernel_starter(tmp_path, lessons)  # a clean build: it will run them
+    cache = tmp_path / "build" / ".cache"
+    cache.mkdir(parents=True)
+    (cache / "01_x.ipynb").write_text("{}")
+    cli._start_kernel_starter(tmp_path, lessons)  # 02 has never run
+    (cache / "02_x.ipynb").write_text("{}")
+    cli._start_kernel_starter(tmp_path, lessons)  # both may come from the cache
+    assert asked == [True, True, False]
