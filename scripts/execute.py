@@ -22,7 +22,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import scratch
 from .files import write_atomic
-from .kernelfork import kernel_environment
+from .kernelfork import kernel_environment, preloadable
 from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
 from .settings import cell_timeout
@@ -157,7 +157,7 @@ def _execute_all(runs: list[Run], side_by_side: bool = False) -> list:
 
     try:
         for run in runs:  # taking a spare may wait for its imports: inside the clean-up
-            kernels.append(_take_kernel(_course_root(run.lesson)))
+            kernels.append(_take_kernel(_course_root(run.lesson), lesson_imports(run.source)))
         outcomes = run_sync(all_runs)()
     except BaseException:  # Ctrl-C or a stop: the runs' own clean-up never ran
         for kernel in kernels:
@@ -389,11 +389,12 @@ def _warmed_quietly(kernel: _Kernel) -> bool:
 SHOWN_OUTPUTS = {"stream", "display_data", "update_display_data", "execute_result", "error"}
 
 
-def _take_kernel(course_root: Path) -> _Kernel:
+def _take_kernel(course_root: Path, imports: tuple[str, ...] = ()) -> _Kernel:
     """A spare kernel when one suits (this process's, this course's, alive, its imports
-    ahead quiet), else a new one that nbclient starts."""
+    ahead quiet), else a new one that nbclient starts (forked with the run's `imports` that
+    the build's kernel starter loads, when there is one: scripts/kernelfork.py)."""
     if not _spares or _spares[0].owner != os.getpid():
-        return _new_kernel(course_root)  # none, or a forked worker: they are its parent's
+        return _new_kernel(course_root, imports)  # none, or a forked worker's parent's
     spare = _spares.pop(0)
     try:
         suits = spare.course_root == course_root and _alive(spare)
@@ -406,15 +407,16 @@ def _take_kernel(course_root: Path) -> _Kernel:
     if suits and spare.imports:  # they said something: later spares start without them
         _noisy_imports.add(spare.imports)
     _discard(spare)
-    return _new_kernel(course_root)
+    return _new_kernel(course_root, imports)
 
 
-def _new_kernel(course_root: Path) -> _Kernel:
+def _new_kernel(course_root: Path, imports: tuple[str, ...] = ()) -> _Kernel:
     folder = scratch.kernel_folder()  # in the build's scratch folder: see scripts/scratch.py
     kernel_dirs = _make_kernel(folder / ".kernel", course_root)
     run_dir = folder / "run"
     run_dir.mkdir()
     km = _kernel_manager(kernel_dirs, folder / scratch.SOCKETS)
+    km.preload = tuple(preloadable(imports))  # read by kernelwait.ForkingProvisioner
     return _Kernel(folder, km, run_dir, course_root, os.getpid())
 
 

@@ -5,12 +5,13 @@ the lesson's own imports: `import torch, matplotlib.pyplot` is 2-3 s of CPU, pai
 run, twice per lesson with checks. A clean build of our four lessons paid it eight times.
 
 `start()` launches one kernel starter per build (`python sandbox.py kernels ...`): it imports
-ipykernel and the modules every lesson to be built imports at its top level, once, and then
-forks a kernel per request. Each forked kernel enters its own sandbox and sees only what a
-kernel started afresh would see; the preloaded modules are ones its lesson imports first
-thing anyway, as `course watch`'s spare kernels do (scripts/execute.py). A starter whose
-imports print, warn or fail exits instead, and so does anything that goes wrong: `launch()`
-then returns None and the kernel is started the usual way.
+ipykernel once and forks a kernel per request; for a lesson that imports torch, numpy or
+matplotlib at its top level, a child of it that has imported those (once per set of them)
+forks the kernel. Each forked kernel enters its own sandbox and sees what a kernel started
+afresh would see: the modules loaded ahead are the ones its lesson imports first thing
+anyway, as `course watch`'s spare kernels do (scripts/execute.py). Imports that print, warn
+or fail, and anything else that goes wrong, leave `launch()` returning None: the kernel is
+then started the usual way.
 
 The starter is launched before the build imports its pipeline, and its listening socket is
 made here first, so the workers' first requests queue there while torch loads on the core
@@ -29,14 +30,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .sandbox import AT_ONCE, PARENT_VARIABLE
+from .sandbox import PARENT_VARIABLE
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
 SOCKET_NAME = "kernels"
-# Packages the starter may import ahead: heavy, and seen to decide nothing at import from
-# the kernel they will run in (tests/test_kernelfork.py). Others might: `tqdm.auto` picks its
+# What the starter may import ahead: heavy, and seen to decide nothing at import from the
+# kernel it will run in (tests/test_kernelfork.py). Others might: `tqdm.auto` picks its
 # notebook or its terminal progress bar as it loads, by asking IPython whether a shell runs.
-PRELOADED = frozenset({"torch", "numpy", "matplotlib"})
+PRELOADED = frozenset({"torch", "numpy", "matplotlib", "matplotlib.pyplot"})
 # Seconds a request may wait for the starter: it answers once its imports are in.
 ANSWER_WAIT = 120.0
 
@@ -44,18 +45,20 @@ _starter: dict = {}  # "process", "path", "root", "owner": the pid that launched
 
 
 def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = False) -> None:
-    """Launch the starter for `lessons`, its socket in `folder`. It imports their common
-    modules `at_once`, while this process imports the pipeline on the other core, or else at
-    the first kernel asked for (when the build may run nothing, all from its cache)."""
+    """Launch the starter for `course_root`, its socket in `folder`. With `at_once`, it
+    imports what `lessons` import while this process imports the pipeline on the other core;
+    else at the first kernel that needs it (a build may run nothing, all from its cache)."""
     stop()
     path = folder / SOCKET_NAME
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(64)
+    sets = {tuple(file_imports(lesson)) for lesson in lessons} if at_once else set()
+    preload = json.dumps(sorted(list(modules) for modules in sets if modules))
     command = [sys.executable, str(SANDBOX), "kernels", str(course_root), str(listener.fileno())]
     try:
         process = subprocess.Popen(
-            [*command, *([AT_ONCE] if at_once else []), *common_imports(lessons)],
+            [*command, preload],
             env={**os.environ, **kernel_environment()},
             cwd=folder,
             stdin=subprocess.DEVNULL,
@@ -93,21 +96,30 @@ def kernel_environment() -> dict[str, str]:
     }
 
 
-def common_imports(lessons: list[Path]) -> list[str]:
-    """The modules every one of `lessons` imports at the top level, in the first one's order,
-    of the packages known to load alike outside a kernel (PRELOADED).
+def preloadable(modules) -> list[str]:
+    """What the starter may load ahead for a lesson importing `modules` at its top level.
+
+    Each is a package of PRELOADED, or the package a submodule of it belongs to (importing
+    `torch.func` imports `torch` first): never a module the lesson would not load itself.
+    The list is a key too, one child of the starter per list (scripts/sandbox.py), so it
+    says no more than it needs to: `torch` alone for `torch.func` (torch loads most of its
+    submodules itself), and no `numpy` beside torch or pyplot, which load it anyway."""
+    names = set()
+    for name in modules:
+        package = name.split(".")[0]
+        if package in PRELOADED:
+            names.add(name if name in PRELOADED else package)
+    if names & {"torch", "matplotlib.pyplot"}:
+        names.discard("numpy")
+    return sorted(names)
+
+
+def file_imports(path: Path) -> list[str]:
+    """What the starter may load for the lesson file, from its top-level imports.
 
     Read from the percent-format file itself: its markdown is comments and jupytext comments
     out magics, so the file is Python, and its top level is the top level of its code cells.
-    A lesson that does not parse shares nothing."""
-    common: list[str] | None = None
-    for path in lessons:
-        names = _top_level_imports(path)
-        common = names if common is None else [name for name in common if name in names]
-    return [name for name in common or [] if name.split(".")[0] in PRELOADED]
-
-
-def _top_level_imports(path: Path) -> list[str]:
+    A lesson that does not parse imports nothing here (its run says why)."""
     try:
         statements = ast.parse(path.read_bytes(), filename=str(path)).body
     except (OSError, SyntaxError, ValueError):
@@ -118,15 +130,24 @@ def _top_level_imports(path: Path) -> list[str]:
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
             names.append(node.module)
-    return list(dict.fromkeys(names))
+    return preloadable(names)
 
 
-def launch(command: list[str], env: dict[str, str], cwd: str) -> ForkedKernel | None:
+def launch(
+    command: list[str], env: dict[str, str], cwd: str, modules: tuple[str, ...] = ()
+) -> ForkedKernel | None:
     """A kernel for `command` (the kernelspec's `python sandbox.py kernel ROOT -f FILE`) forked
-    by the starter, or None: no starter, another command, or no answer."""
+    by the starter with `modules` (`preloadable`) imported, or None: no starter, another
+    command, or no answer (its imports said something)."""
     if not _starter or command[:3] != [sys.executable, str(SANDBOX), "kernel"]:
         return None
-    request = {"course_root": command[3], "args": command[4:], "env": env, "cwd": str(cwd)}
+    request = {
+        "course_root": command[3],
+        "args": command[4:],
+        "env": env,
+        "cwd": str(cwd),
+        "modules": list(modules),
+    }
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(ANSWER_WAIT)

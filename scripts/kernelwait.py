@@ -95,7 +95,8 @@ class ForkingProvisioner(LocalProvisioner):
     starter (scripts/kernelfork.py) when one runs, instead of started as a new program."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
-        forked = kernelfork.launch(cmd, kwargs.get("env") or {}, kwargs.get("cwd") or ".")
+        env, cwd = kwargs.get("env") or {}, kwargs.get("cwd") or "."
+        forked = kernelfork.launch(cmd, env, cwd, getattr(self.parent, "preload", ()))
         if forked is None:
             return await super().launch_kernel(cmd, **kwargs)
         self.process = forked

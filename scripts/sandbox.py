@@ -21,10 +21,10 @@ build's own modules:
 
     python sandbox.py kernel COURSE_ROOT -f CONNECTION_FILE   # ipykernel, for the build
     python sandbox.py script COURSE_ROOT LESSON.py            # a plain-script run
-    python sandbox.py kernels COURSE_ROOT FD [--at-once] [MODULE ...]   # kernels on request
+    python sandbox.py kernels COURSE_ROOT FD AT_ONCE_JSON     # kernels forked on request
 
 The third is the build's kernel starter (scripts/kernelfork.py): a process that has imported
-ipykernel and the modules every lesson of the build imports (torch: 2-3 s of CPU), and then
+ipykernel, and beside it the modules the lessons import (torch: 2-3 s of CPU), once, and then
 forks one kernel per request, each guarded as the first mode guards a kernel it starts.
 """
 
@@ -50,8 +50,6 @@ SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates", "matplotlibrc")
 # Set by the build in each kernel's environment: the pid of the process that starts it.
 PARENT_VARIABLE = "COURSE_KERNEL_PARENT"
-# The kernel starter's flag: import the modules before the first request, not at it.
-AT_ONCE = "--at-once"
 
 
 def isolate(folders: list[str]) -> str:
@@ -158,27 +156,28 @@ def run_script(course_root: str, lesson: str) -> None:
     runpy.run_path(lesson, run_name="__main__")
 
 
-def serve_kernels(
-    course_root: str, listener: socket.socket, modules: list[str], at_once: bool
-) -> None:
-    """Import ipykernel, and `modules` `at_once` or at the first request; then fork a kernel
-    for each request.
+def serve_kernels(course_root: str, listener: socket.socket, at_once: list[list[str]]) -> None:
+    """Import ipykernel, then fork a kernel for each request on `listener`.
 
-    A request is one line of JSON, {"course_root", "args", "env", "cwd"}: what the kernel's
-    command line, environment and folder would have been. The answer is the kernel's pid,
-    with a pidfd of it (a process that is not the asker's child cannot be waited for, and a
-    pid alone may be reused). Requests wait in the listener's queue while the imports load.
-    A module that prints, warns or fails to import would leave a forked kernel different from
-    a fresh one (whose first cell shows it): then this process exits, and the build starts
-    its kernels the usual way."""
+    A request is one line of JSON, {"course_root", "args", "env", "cwd", "modules"}: what the
+    kernel's command line, environment and folder would have been, and the modules its lesson
+    imports first (torch, say). The answer is the kernel's pid, with a pidfd of it (a process
+    that is not the asker's child cannot be waited for, and a pid alone may be reused).
+    Requests wait in the listener's queue while imports load.
+
+    A kernel without modules is forked from this process. For each set of modules, a child
+    of this one imports them once (the sets in `at_once` as this process starts, the others
+    at the first request for them) and forks the kernels that need them: a lesson never
+    finds a module loaded that it does not import itself. Modules that print, warn or fail to
+    import would leave a forked kernel different from a fresh one (whose cell shows it): that
+    child exits, and the build starts such kernels the usual way."""
     parent = os.environ.pop(PARENT_VARIABLE, "")
     _guard(course_root, int(parent) if parent.isdigit() else None)
     # Read once, as ipykernel loads: the process its kernels will watch as their parent.
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     import ipykernel.kernelapp  # noqa: F401  (what every kernel imports first)
 
-    if at_once and not _imported_quietly(modules):
-        sys.exit(3)
+    starters = {tuple(modules): _starter_with(tuple(modules), listener) for modules in at_once}
     listener.settimeout(1.0)  # to reap the kernels that have ended, now and then
     while True:
         _reap_kernels()
@@ -187,12 +186,77 @@ def serve_kernels(
         except TimeoutError:
             continue
         with connection:
-            # Else at the first request: a build whose runs all come from its cache asks for
-            # no kernel, and torch would only have taken a core from its renders.
-            if modules and not at_once and not _imported_quietly(modules):
-                sys.exit(3)
-            modules = []
-            _answer(connection, listener, course_root)
+            _answer(connection, listener, course_root, starters)
+
+
+def _answer(connection: socket.socket, listener, course_root: str, starters: dict) -> None:
+    connection.settimeout(10.0)
+    request = json.loads(connection.makefile("rb").readline() or b"{}")
+    if request.get("course_root") != course_root:
+        return  # closed without an answer: the asker starts the kernel itself
+    modules = tuple(request.get("modules", ()))
+    if not modules:
+        _send_kernel(connection, _fork_kernel(request, [listener, connection]))
+        return
+    if modules not in starters:
+        starters[modules] = _starter_with(modules, listener)
+    answer, fds = b"", []
+    if starters[modules] is not None:
+        try:
+            starters[modules].sendall(json.dumps(request).encode() + b"\n")
+            answer, fds, _, _ = socket.recv_fds(starters[modules], 64, 1)
+        except OSError:
+            pass
+    if not fds:  # that starter has exited: its imports said something
+        starters[modules] = None
+        return
+    try:
+        socket.send_fds(connection, [answer], fds)
+    finally:
+        os.close(fds[0])
+
+
+def _starter_with(modules: tuple[str, ...], listener: socket.socket) -> socket.socket:
+    """A child of this process that imports `modules`, then forks a kernel for each request
+    sent over the socket returned."""
+    ours, theirs = socket.socketpair()
+    if os.fork() == 0:
+        code = 3
+        try:
+            listener.close()
+            ours.close()
+            die_with_parent(os.getppid())
+            if _imported_quietly(list(modules)):
+                _serve_forks(theirs)
+                code = 0
+        finally:
+            os._exit(code)
+    theirs.close()
+    return ours
+
+
+def _serve_forks(connection: socket.socket) -> None:
+    requests = connection.makefile("rb")
+    while line := requests.readline():  # until the parent has gone
+        _reap_kernels()
+        _send_kernel(connection, _fork_kernel(json.loads(line), [connection]))
+
+
+def _fork_kernel(request: dict, sockets: list[socket.socket]) -> int:
+    pid = os.fork()
+    if pid == 0:
+        for open_socket in sockets:
+            open_socket.close()
+        _become_kernel(request)
+    return pid
+
+
+def _send_kernel(connection: socket.socket, pid: int) -> None:
+    pidfd = os.pidfd_open(pid)  # before this process can reap it: the pid is still ours
+    try:
+        socket.send_fds(connection, [b"%d\n" % pid], [pidfd])
+    finally:
+        os.close(pidfd)
 
 
 def _imported_quietly(modules: list[str]) -> bool:
@@ -248,23 +312,6 @@ def _reap_kernels() -> None:
         pass  # none started yet
 
 
-def _answer(connection: socket.socket, listener: socket.socket, course_root: str) -> None:
-    connection.settimeout(10.0)
-    request = json.loads(connection.makefile("rb").readline() or b"{}")
-    if request.get("course_root") != course_root:
-        return  # closed without an answer: the asker starts the kernel itself
-    pid = os.fork()
-    if pid == 0:
-        listener.close()
-        connection.close()
-        _become_kernel(request)
-    pidfd = os.pidfd_open(pid)  # before this loop can reap it: the pid is still ours
-    try:
-        socket.send_fds(connection, [b"%d\n" % pid], [pidfd])
-    finally:
-        os.close(pidfd)
-
-
 def _become_kernel(request: dict) -> None:
     """In the forked child: the process `python sandbox.py kernel ...` would have been."""
     code = 1
@@ -295,9 +342,7 @@ def main() -> None:
     elif mode == "script":
         run_script(course_root, rest[0])
     elif mode == "kernels":
-        at_once = rest[1:2] == [AT_ONCE]
-        modules = rest[1 + at_once :]
-        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), modules, at_once)
+        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), json.loads(rest[1]))
     else:
         sys.exit(f"sandbox.py: unknown mode {mode!r}; use `kernel`, `script` or `kernels`")
 

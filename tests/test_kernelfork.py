@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 
 import nbformat
@@ -45,23 +44,22 @@ def write_lesson(tmp_path, name: str, code: str):
     return path
 
 
-def test_the_starter_preloads_what_every_lesson_imports_at_its_top_level(tmp_path):
-    first = write_lesson(
+def test_the_starter_preloads_what_the_lesson_imports_at_its_top_level_of_torch_and_co(tmp_path):
+    lesson = write_lesson(
         tmp_path,
         "01_a.py",
-        "from __future__ import annotations\nimport torch, numpy as np\n"
-        "from torch.func import jacrev\nfrom . import sibling\n"
-        "def later():\n    import only_when_called\n",
+        "from __future__ import annotations\nimport torch, numpy as np, re\n"
+        "from torch.func import jacrev\nfrom . import sibling\nimport tqdm.auto\n"
+        "def later():\n    import matplotlib\n",
     )
-    second = write_lesson(tmp_path, "02_b.py", "import numpy\nimport torch.func\nimport torch\n")
-    unparsed = write_lesson(tmp_path, "03_c.py", "import torch\nprint(\n")
-    assert kernelfork.common_imports([first]) == ["torch", "numpy", "torch.func"]
-    tqdm = write_lesson(tmp_path, "05_e.py", "import tqdm.auto\nimport torch\n")
-    assert kernelfork.common_imports([tqdm]) == ["torch"]  # tqdm.auto decides as it loads
-    assert kernelfork.common_imports([first, second]) == ["torch", "numpy", "torch.func"]
-    assert kernelfork.common_imports([second, first]) == ["numpy", "torch.func", "torch"]
-    assert kernelfork.common_imports([first, write_lesson(tmp_path, "04_d.py", "x = 1\n")]) == []
-    assert kernelfork.common_imports([first, unparsed]) == []
+    # tqdm.auto is not for a starter: it picks its progress bar as it loads, asking IPython.
+    # torch.func is in torch, and torch loads numpy: torch alone says it all.
+    assert kernelfork.file_imports(lesson) == ["torch"]
+    unparsed = write_lesson(tmp_path, "02_b.py", "import torch\nprint(\n")
+    assert kernelfork.file_imports(unparsed) == []
+    assert kernelfork.preloadable(("re", "matplotlib.pyplot", "tqdm")) == ["matplotlib.pyplot"]
+    assert kernelfork.preloadable(("numpy.linalg", "matplotlib.colors")) == ["matplotlib", "numpy"]
+    assert kernelfork.preloadable(("numpy", "matplotlib.pyplot")) == ["matplotlib.pyplot"]
 
 
 def test_a_lesson_run_in_a_forked_kernel_equals_a_run_in_a_fresh_one(tmp_path, starter):
@@ -87,14 +85,14 @@ def test_a_lesson_run_in_a_forked_kernel_equals_a_run_in_a_fresh_one(tmp_path, s
     starter(lesson.info.path)
     forked = execute.execute(lesson)
     assert [type(kernel) for kernel in starter.forked] == [kernelfork.ForkedKernel]
-    assert kernelfork.common_imports([lesson.info.path]) == ["numpy", "torch", "matplotlib.pyplot"]
+    assert kernelfork.file_imports(lesson.info.path) == ["matplotlib.pyplot", "torch"]
     for run in (fresh, forked):
         (said,) = run.cells.pop().outputs
         assert said.name == "stderr" and said.text.endswith("] via a handler\n")
     assert nbformat.writes(forked) == nbformat.writes(fresh)
 
 
-def test_a_forked_kernel_has_the_common_imports_loaded_and_its_own_process(tmp_path, starter):
+def test_a_forked_kernel_has_the_lessons_imports_loaded_and_its_own_process(tmp_path, starter):
     probe = "import os, sys\n\nprint('numpy' in sys.modules, os.getpid())\n\nimport numpy\n"
     lesson = read_lesson(write_lesson(tmp_path, "01_probe.py", probe))
     assert execute.execute(lesson).cells[0].outputs[0].text.startswith("False ")
@@ -105,34 +103,42 @@ def test_a_forked_kernel_has_the_common_imports_loaded_and_its_own_process(tmp_p
     assert all(kernel.poll() is not None for kernel in starter.forked)  # and each has ended
 
 
-def test_imports_that_print_stop_the_starter_and_runs_start_fresh_kernels(
+def children(pid: int) -> list[int]:
+    return [int(child) for child in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+
+
+def test_imports_that_print_leave_those_runs_to_fresh_kernels_and_only_them(
     tmp_path, starter, monkeypatch
 ):
     # `import this` prints a poem: a kernel forked after it would print nothing at the
-    # lesson's own `import this`, unlike a fresh kernel. The starter exits instead.
-    monkeypatch.setattr(kernelfork, "PRELOADED", {"this"})
-    lesson = read_lesson(write_lesson(tmp_path, "01_this.py", "import this\n"))
-    starter(lesson.info.path)
-    executed = execute.execute(lesson)
-    assert "Beautiful is better than ugly." in executed.cells[0].outputs[0].text
-    assert starter.forked == [None]
-    assert kernelfork._starter["process"].wait(timeout=10) == 3
+    # lesson's own `import this`, unlike a fresh kernel. The starter's child that imported it
+    # exits; kernels that need other modules, or none, are still forked.
+    monkeypatch.setattr(kernelfork, "PRELOADED", {"this", "tabnanny"})
+    noisy = read_lesson(write_lesson(tmp_path, "01_this.py", "import this\n"))
+    quiet = read_lesson(write_lesson(tmp_path, "02_tab.py", "import tabnanny\nprint(2)\n"))
+    starter(noisy.info.path)
+    for _ in "12":
+        executed = execute.execute(noisy)
+        assert "Beautiful is better than ugly." in executed.cells[0].outputs[0].text
+    assert execute.execute(quiet).cells[0].outputs[0].text == "2\n"
+    assert [type(kernel).__name__ for kernel in starter.forked] == ["NoneType"] * 2 + [
+        "ForkedKernel"
+    ]
 
 
-def test_the_starter_imports_at_once_only_when_asked_to(tmp_path, monkeypatch):
+@pytest.mark.parametrize("at_once", [True, False])
+def test_the_starter_imports_at_once_only_when_asked_to(tmp_path, starter, at_once):
     # A clean build asks at once, so that torch loads while the build loads its pipeline; a
-    # build that may find every run in its cache asks at the first kernel it needs. A noisy
-    # import shows when the starter imports: it exits then.
-    monkeypatch.setattr(kernelfork, "PRELOADED", {"this"})
-    lesson_file = write_lesson(tmp_path, "01_this.py", "import this\n")
-    try:
-        kernelfork.start(tmp_path, [lesson_file], scratch.enter(), at_once=True)
-        assert kernelfork._starter["process"].wait(timeout=30) == 3
-        kernelfork.start(tmp_path, [lesson_file], scratch.enter())
-        with pytest.raises(subprocess.TimeoutExpired):
-            kernelfork._starter["process"].wait(timeout=3)
-    finally:
-        kernelfork.stop()
+    # build that may find every run in its cache asks at the first kernel it needs.
+    lesson_file = write_lesson(tmp_path, "01_np.py", "import numpy\n")
+    kernelfork.start(tmp_path, [lesson_file], scratch.enter(), at_once=at_once)
+    process = kernelfork._starter["process"]
+    deadline = time.monotonic() + (20 if at_once else 2)
+    while not children(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)  # a child importing numpy, at once; none before a kernel is asked for
+    assert len(children(process.pid)) == at_once
+    execute.execute(read_lesson(lesson_file))
+    assert len(children(process.pid)) == 1  # one per set of modules, however asked
 
 
 def test_a_kernel_of_another_course_is_not_forked_by_this_courses_starter(tmp_path, starter):
@@ -163,19 +169,24 @@ def test_a_forked_kernel_is_watched_and_killed_through_its_pidfd(tmp_path, start
 def test_the_starter_and_its_kernels_die_with_the_process_that_started_them(tmp_path):
     import multiprocessing
 
-    lesson_file = write_lesson(tmp_path, "01_sleep.py", "import time\ntime.sleep(60)\n")
+    lesson_file = write_lesson(tmp_path, "01_sleep.py", "import numpy\n")
     found = multiprocessing.get_context("fork").Queue()
 
-    def build_and_hang():  # a build killed outright while its kernel runs
+    def build_and_hang():  # a build killed outright while its kernels run
         kernelfork.start(tmp_path, [lesson_file], scratch.enter())
-        kernel = execute._new_kernel(tmp_path)
-        execute.run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
-        found.put((kernelfork._starter["process"].pid, kernel.km.provisioner.process.pid))
+        pids = [kernelfork._starter["process"].pid]
+        for imports in ((), ("numpy",)):  # one forked by the starter, one by its child
+            kernel = execute._new_kernel(tmp_path, imports)
+            execute.run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
+            pids.append(kernel.km.provisioner.process.pid)
+        found.put([*pids, *children(pids[0])])
         time.sleep(60)
 
     child = multiprocessing.get_context("fork").Process(target=build_and_hang)
     child.start()
     pids = found.get(timeout=60)
+    # the starter, two kernels, and the starter's children: the first kernel and numpy's starter
+    assert len(pids) == 5
     os.kill(child.pid, signal.SIGKILL)
     child.join()
     deadline = time.monotonic() + 10
