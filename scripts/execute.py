@@ -22,7 +22,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import scratch
 from .files import write_atomic
-from .kernelfork import kernel_environment, preloadable
+from .kernelfork import imported_names, kernel_environment, preloadable
 from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
 from .settings import cell_timeout
@@ -326,14 +326,9 @@ def lesson_imports(notebook: nbformat.NotebookNode) -> tuple[str, ...]:
         if cell.cell_type != "code":
             continue
         try:
-            statements = ast.parse(cell.source).body
+            names += imported_names(ast.parse(cell.source).body)
         except SyntaxError:
             continue
-        for node in statements:
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names += [node.module] if node.module != "__future__" else []
     return tuple(dict.fromkeys(names))
 
 

@@ -41,7 +41,7 @@ PRELOADED = frozenset({"torch", "numpy", "matplotlib", "matplotlib.pyplot"})
 # Seconds a request may wait for the starter: it answers once its imports are in.
 ANSWER_WAIT = 120.0
 
-_starter: dict = {}  # "process", "path", "root", "owner": the pid that launched it
+_starter: dict = {}  # "process", "path", "owner": the pid that launched it
 
 
 def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = False) -> None:
@@ -70,7 +70,7 @@ def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = 
         return
     finally:
         listener.close()  # the starter holds it now
-    _starter.update(process=process, path=path, root=str(course_root), owner=os.getpid())
+    _starter.update(process=process, path=path, owner=os.getpid())
 
 
 def stop() -> None:
@@ -124,13 +124,18 @@ def file_imports(path: Path) -> list[str]:
         statements = ast.parse(path.read_bytes(), filename=str(path)).body
     except (OSError, SyntaxError, ValueError):
         return []
+    return preloadable(imported_names(statements))
+
+
+def imported_names(statements: list[ast.stmt]) -> list[str]:
+    """The absolute modules `statements` import (not `__future__`), in order."""
     names: list[str] = []
     for node in statements:
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module != "__future__":
             names.append(node.module)
-    return preloadable(names)
+    return names
 
 
 def launch(

@@ -186,7 +186,10 @@ def serve_kernels(course_root: str, listener: socket.socket, at_once: list[list[
         except TimeoutError:
             continue
         with connection:
-            _answer(connection, listener, course_root, starters)
+            try:
+                _answer(connection, listener, course_root, starters)
+            except (OSError, ValueError):
+                pass  # an asker that gave up waiting, or a request that does not read
 
 
 def _answer(connection: socket.socket, listener, course_root: str, starters: dict) -> None:

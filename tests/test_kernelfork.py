@@ -217,3 +217,16 @@ def test_a_build_has_torch_loaded_at_once_only_when_a_lesson_has_never_run(tmp_p
     (cache / "02_x.ipynb").write_text("{}")
     cli._start_kernel_starter(tmp_path, lessons)  # both may come from the cache
     assert asked == [True, True, False]
+
+
+def test_the_starter_outlives_a_request_that_does_not_read(tmp_path, starter):
+    import socket
+
+    lesson = read_lesson(write_lesson(tmp_path, "01_x.py", "print(1)\n"))
+    starter(lesson.info.path)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as asker:
+        asker.connect(str(kernelfork._starter["path"]))
+        asker.sendall(b"not JSON\n")
+        assert asker.recv(64) == b""  # closed without an answer
+    assert execute.execute(lesson).cells[0].outputs[0].text == "1\n"
+    assert [type(kernel) for kernel in starter.forked] == [kernelfork.ForkedKernel]
