@@ -212,7 +212,7 @@ def command_run(root: Path, which: str) -> int:
     import subprocess
     import tempfile
 
-    from .execute import SANDBOX
+    from .kernelfork import SANDBOX
 
     lessons = Lessons.find(root)
     path = lessons.select([which])[0]

@@ -22,13 +22,12 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import scratch
 from .files import write_atomic
-from .kernelfork import imported_names, kernel_environment, preloadable
+from .kernelfork import SANDBOX, imported_names, kernel_environment, preloadable
 from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
 from .settings import cell_timeout
 
 KERNEL_NAME = "course-python"
-SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
 # The matplotlib style the sandbox gives every run (figures that read in greyscale).
 STYLE = Path(__file__).resolve().parent / "templates" / "matplotlibrc"
 # Bump when the kernel set-up below changes what outputs look like.

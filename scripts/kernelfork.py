@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .sandbox import PARENT_VARIABLE
 
-SANDBOX = Path(__file__).resolve().parent / "sandbox.py"
+SANDBOX = Path(__file__).resolve().parent / "sandbox.py"  # every run of a lesson goes through it
 SOCKET_NAME = "kernels"
 # What the starter may import ahead: heavy, and seen to decide nothing at import from the
 # kernel it will run in (tests/test_kernelfork.py). Others might: `tqdm.auto` picks its
