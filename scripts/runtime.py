@@ -15,19 +15,21 @@ NEW_OBJECTS_PER_COLLECTION = 20_000
 
 def configure() -> None:
     """Quiet the libraries' chatter, apply the WeasyPrint workarounds, collect garbage less
-    often, compress PDFs at zlib's default level, replay recorded SVGs (idempotent)."""
+    often, compress PDFs at zlib's default level, replay recorded SVGs, keep the answers WeasyPrint
+    repeats (idempotent)."""
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(NEW_OBJECTS_PER_COLLECTION, older, oldest)
     from .libraries import found_in_linker_cache
 
     with found_in_linker_cache():  # WeasyPrint's libraries without a compiler run per name
         # WeasyPrint: only builds that render pay for it
-        from . import deflate, linebreak, pdfua, svgreplay
+        from . import deflate, linebreak, memo, pdfua, svgreplay
 
     linebreak.install()  # a WeasyPrint bug that left one word alone on a line: see linebreak.py
     pdfua.install()  # tagged PDF: furniture as artifacts, /Code, /Formula (see pdfua.py)
     deflate.install()  # PDF streams at zlib level 6, not 9: same pages, sooner (deflate.py)
     svgreplay.install()  # SVGs painted from the last render's record (svgreplay.py)
+    memo.install()  # answers WeasyPrint asked for again and again, kept once known (memo.py)
     # nbconvert warns that figures have no alt text on every export, WeasyPrint about pygments'
     # empty CSS values, and both WeasyPrint and fontTools once per font when HarfBuzz's
     # subsetter is missing: the build says that once instead (libraries.subsetter_note), and

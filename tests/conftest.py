@@ -57,6 +57,24 @@ def run_script(path: Path, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
+def handout_pages(root: Path, edition: str):
+    """Each lesson of the course at `root` as its handout's HTML, with what write_pdf takes
+    besides: (lesson path, lesson info, page, course config), one lesson prepared at a time."""
+    from scripts import build, handout
+    from scripts.config import load_config
+    from scripts.editions import make_edition, stable_ids
+
+    config = load_config(root)
+    for path in sorted((root / "sources").glob("[0-9][0-9]_*.py")):
+        prepared = build.prepare(path, root, config, lambda name, message: None)
+        try:
+            info = prepared.lesson.info
+            notebook = stable_ids(make_edition(prepared.rendered, edition))
+            yield path, info, handout.render_handout_html(notebook, info, edition, config), config
+        finally:
+            build.discard(prepared)
+
+
 def copy_course(target: Path, name: str = "course") -> Path:
     """A fresh copy of a fixture course (sources/, README.md, pyproject.toml) in `target`."""
     shutil.copytree(FIXTURES / name, target, dirs_exist_ok=True)

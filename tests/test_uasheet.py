@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from weasyprint.html import UA_STYLESHEET
 
-from scripts import build, handout, uasheet
-from scripts.config import load_config
-from scripts.editions import make_edition, stable_ids
+from scripts import handout, uasheet
+
+from .conftest import handout_pages
 
 FOOTNOTE_PAGE = (
     "<html><body><main><p>A claim."
@@ -54,8 +54,9 @@ def test_a_page_without_notes_computes_no_note_styles(computed_styles):
     assert "1." in _text(document) and "2." in _text(document)
 
 
-def test_a_page_with_a_footnote_in_raw_html_keeps_weasyprints_own_sheet(computed_styles):
-    assert uasheet.user_agent_sheets(FOOTNOTE_PAGE, "") == [UA_STYLESHEET]
+def test_a_page_with_a_footnote_in_raw_html_keeps_weasyprints_note_rules(computed_styles):
+    plain = "<html><body><p>No notes here.</p></body></html>"
+    assert uasheet.user_agent_sheets(FOOTNOTE_PAGE, "") != uasheet.user_agent_sheets(plain, "")
     document = _lay_out(FOOTNOTE_PAGE)
     (pseudo_types,) = computed_styles
     assert {"footnote-call", "footnote-marker"} <= pseudo_types
@@ -63,12 +64,14 @@ def test_a_page_with_a_footnote_in_raw_html_keeps_weasyprints_own_sheet(computed
     assert "A claim.1" in text and "1. Checked by the assert below." in text  # call and marker
 
 
-def test_a_stylesheet_that_mentions_notes_keeps_weasyprints_own_sheet():
+def test_a_stylesheet_that_mentions_notes_keeps_weasyprints_note_rules():
     plain = "<html><body><p>No notes here.</p></body></html>"
-    assert uasheet.user_agent_sheets(plain, "") != [UA_STYLESHEET]
-    assert uasheet.user_agent_sheets(plain, "aside { position: note(sidenotes) }") == [
-        UA_STYLESHEET
-    ]
+    lean = uasheet.user_agent_sheets(plain, "")
+    assert lean != [UA_STYLESHEET]
+    assert uasheet.user_agent_sheets(plain, "aside { position: note(sidenotes) }") not in (
+        lean,
+        [UA_STYLESHEET],  # the note rules back, the marker rule still for list items only
+    )
 
 
 @pytest.mark.parametrize("edition", ["worked", "student"])
@@ -77,21 +80,64 @@ def test_handouts_are_byte_identical_with_weasyprints_own_sheet(
 ):
     # Lessons written by others (a converted notebook, big cells, lists, tables, figures, no
     # headings): the leaner sheet changes how fast they are laid out, not a byte.
-    root = others_course.root
-    config = load_config(root)
-    for path in sorted((root / "sources").glob("[0-9][0-9]_*.py")):
-        prepared = build.prepare(path, root, config, lambda name, message: None)
-        try:
-            info = prepared.lesson.info
-            page = handout.render_handout_html(
-                stable_ids(make_edition(prepared.rendered, edition)), info, edition, config
-            )
-            stamp = handout._stamp_css(info, edition, config)
-            assert uasheet.user_agent_sheets(page, stamp) != [UA_STYLESHEET], path.name
-            lean = handout.write_pdf(page, info, edition, config)
-            with monkeypatch.context() as patched:
-                patched.setattr(uasheet, "user_agent_sheets", lambda *_: [UA_STYLESHEET])
-                own = handout.write_pdf(page, info, edition, config)
-            assert lean == own, f"{path.name} ({edition}) differs with the lean sheet"
-        finally:
-            build.discard(prepared)
+    for path, info, page, config in handout_pages(others_course.root, edition):
+        stamp = handout._stamp_css(info, edition, config)
+        assert uasheet.user_agent_sheets(page, stamp) != [UA_STYLESHEET], path.name
+        lean = handout.write_pdf(page, info, edition, config)
+        with monkeypatch.context() as patched:
+            patched.setattr(uasheet, "user_agent_sheets", lambda *_: [UA_STYLESHEET])
+            own = handout.write_pdf(page, info, edition, config)
+        assert lean == own, f"{path.name} ({edition}) differs with the lean sheet"
+
+
+@pytest.fixture
+def marker_styles(monkeypatch):
+    """The tags of the elements WeasyPrint computed a ::marker style for, in the next lay-out."""
+    import weasyprint.css
+
+    seen: list[list[str]] = []
+    real = weasyprint.css.StyleFor.__init__
+
+    def recording(self, *args, **kwargs):
+        real(self, *args, **kwargs)
+        styled = [element for (element, pseudo) in self._computed_styles if pseudo == "marker"]
+        seen.append(sorted(element.tag.rsplit("}", 1)[-1] for element in styled))
+
+    monkeypatch.setattr(weasyprint.css.StyleFor, "__init__", recording)
+    return seen
+
+
+def test_only_list_items_get_a_marker_style(marker_styles):
+    document = _lay_out(
+        "<html><body><main><p>Steps:</p><ol><li>one</li><li>two</li></ol>"
+        "<ul><li>three</li></ul><p>More <em>prose</em>.</p></main></body></html>"
+    )
+    assert marker_styles == [["li", "li", "li"]]  # not one for every element of the page
+    text = _text(document)
+    assert "1." in text and "2." in text  # the ordered list keeps its numbers
+    assert "•" in text  # the bullet list keeps its marker
+
+
+def test_a_page_that_makes_another_list_item_keeps_every_marker_rule(marker_styles):
+    page = (
+        '<html><body><main><div style="display: list-item">a div as a list item</div>'
+        "<ol><li>one</li></ol></main></body></html>"
+    )
+    _lay_out(page)
+    (tags,) = marker_styles
+    assert "div" in tags and "li" in tags  # styled as WeasyPrint's own sheet styles it
+    assert len(tags) > 2  # the rule for every element's marker is back
+
+
+def test_each_need_has_its_own_sheet_made_once():
+    plain = "<html><body><p>Text.</p></body></html>"
+    needs = {
+        "neither": "",
+        "markers": "div { display: list-item }",
+        "notes": ".aside { float: footnote }",
+        "both": "div { display: list-item } .aside { float: footnote }",
+    }
+    sheets = {need: uasheet.user_agent_sheets(plain, css) for need, css in needs.items()}
+    assert sheets["both"] == [UA_STYLESHEET]
+    assert len({id(sheet) for (sheet,) in sheets.values()}) == 4
+    assert uasheet.user_agent_sheets(plain, needs["markers"]) == sheets["markers"]  # cached
