@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import archive, checks, svgreplay
+from . import archive, checks, contents, svgreplay
 from .alttext import with_alt_text
 from .config import CourseConfig
 from .editions import make_edition, stable_ids
@@ -266,9 +266,11 @@ def _write_handout(prepared: Prepared, edition: str) -> None:
     info, config = prepared.lesson.info, prepared.config
     notebook = stable_ids(make_edition(prepared.rendered, edition))
     page = render_handout_html(notebook, info, edition, config)
-    # Figures and formulas painted from the last render's record (svgreplay.py), kept beside
-    # the execution cache: the staging folder is in build/.
-    with svgreplay.kept(prepared.staging.parent / ".cache", info.name, edition):
+    # Figures and formulas painted, and the contents numbered, from the last render's records
+    # (svgreplay.py, contents.py), kept beside the execution cache: the staging folder is in
+    # build/.
+    cache = prepared.staging.parent / ".cache"
+    with svgreplay.kept(cache, info.name, edition), contents.pages_kept(cache, info.name, edition):
         pdf = write_pdf(page, info, edition, config)
     _write(prepared.staging, f"{info.stem}.{edition}.pdf", pdf)
 

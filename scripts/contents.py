@@ -7,13 +7,31 @@ entries take, into two floated lists; WeasyPrint lays each out once. A float tha
 fit on its page is cut off, though, so a list too long for the cover is left to CSS columns,
 which run on to the next page; and `lost_from_cover` checks the laid-out cover, so that an
 entry is never lost when the estimate is wrong.
+
+Each entry's page number is a `target-counter()`, which WeasyPrint knows only once the heading
+is laid out: it lays the cover out again with the numbers, and a third time because the page
+total changed (WeasyPrint 70): 8 % of lesson 01's worked handout (valgrind). Within
+`pages_kept(...)`, the numbers the last render of the handout found are written into the
+entries instead (`data-page`, which handout.css shows in place of the counter, so the PDF has
+the same bytes), the cover is laid out once, and `verified(...)` checks each heading against
+where it landed: where one moved (an edit long enough to push a heading onto another page),
+the handout is laid out again with the numbers found. The numbers stand in a box of their
+own, out of the flow, so they never move a heading. A first render, with no record, lets
+WeasyPrint find the numbers as before; the record goes to
+build/.cache/<lesson>.<edition>.contents.json once the render has succeeded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .files import write_atomic
 
 # A contents list this long is set in two columns: in one, the cover holds about 28 entries,
 # and the rest would sit alone on a page of their own (handout.css: .toc-columns).
@@ -29,6 +47,9 @@ HEADING = re.compile(r'<h([12]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 FLOATED = re.compile(r'<div class="toc-columns"><ol>(.*?)</ol><ol>(.*?)</ol></div>', re.DOTALL)
 FLOATED_TARGET = re.compile(r'<a href="#(sec-\d+)"')
+# An entry's page number, left to WeasyPrint's target-counter (Entry.html), by its heading.
+PAGE_SLOT = re.compile(r'<span class="toc-page" data-target="#([^"]+)"></span>')
+PAGES_SUFFIX = ".contents.json"  # build/.cache/<lesson>.<edition>.contents.json
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,95 @@ def lost_from_cover(document, page_html: str) -> bool:
 def as_flowing_columns(page_html: str) -> str:
     """The page with its floated contents list set in CSS columns instead."""
     return FLOATED.sub(lambda m: f'<ol class="columns">{m.group(1)}{m.group(2)}</ol>', page_html)
+
+
+@dataclass
+class _PageRecord:
+    known: dict[str, int]  # heading anchor → page, as the last render found them
+    found: dict[str, int] = field(default_factory=dict)  # as this render found them
+
+
+_record: _PageRecord | None = None  # within pages_kept()
+
+
+@contextlib.contextmanager
+def pages_kept(folder: Path, lesson: str, edition: str):
+    """Lay contents lists out with the page numbers the last render of this handout found, and
+    keep the ones this render finds if the block succeeds (see the module's docstring)."""
+    global _record
+    path = folder / f"{lesson}.{edition}{PAGES_SUFFIX}"
+    _record = _PageRecord(known=_read_pages(path))
+    try:
+        yield
+        if _record.found:
+            with contextlib.suppress(OSError):  # a record not kept costs only time
+                write_atomic(path, json.dumps(_record.found, sort_keys=True).encode())
+    finally:
+        _record = None
+
+
+def numbered(page_html: str) -> tuple[str, dict[str, int]]:
+    """The page with the record's page number in each contents entry, and those numbers; the
+    page as it is and no numbers when there is no record or it lacks a heading of the page."""
+    wanted = PAGE_SLOT.findall(page_html)
+    known = _record.known if _record else {}
+    if not wanted or not set(wanted) <= known.keys():
+        return page_html, {}
+    numbers = {anchor: known[anchor] for anchor in wanted}
+    return with_page_numbers(page_html, numbers), numbers
+
+
+def with_page_numbers(page_html: str, numbers: dict[str, int]) -> str:
+    """Each contents entry with its page number written in (handout.css shows `data-page`)."""
+
+    def written(match: re.Match) -> str:
+        anchor = match.group(1)
+        page = numbers[anchor]
+        return f'<span class="toc-page" data-target="#{anchor}" data-page="{page}"></span>'
+
+    return PAGE_SLOT.sub(written, page_html)
+
+
+def verified(document, page_html: str, numbers: dict[str, int], lay_out: Callable):
+    """`document`, laid out from `page_html` with `numbers` in its contents (none: WeasyPrint's
+    counters), or, where a heading landed on another page, `page_html` laid out again with the
+    pages found. The pages found are what pages_kept() keeps."""
+    wanted = PAGE_SLOT.findall(page_html)
+    landed = landed_pages(document, wanted)
+    if numbers and landed != numbers:
+        document = lay_out(with_page_numbers(page_html, landed))
+        if landed_pages(document, wanted) != landed:  # never seen: a number moved a heading
+            document = lay_out(page_html)  # WeasyPrint's own counters, as without a record
+            landed = landed_pages(document, wanted)
+    if _record is not None:
+        _record.found = landed
+    return document
+
+
+def landed_pages(document, anchors: list[str]) -> dict[str, int]:
+    """The number of the page each anchor's element starts on (the page counter the handout
+    shows: it counts every page from 1)."""
+    wanted = set(anchors)
+    landed: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        for anchor in wanted.intersection(page.anchors):
+            landed.setdefault(anchor, number)
+    return landed
+
+
+def _read_pages(path: Path) -> dict[str, int]:
+    """The record at `path`; an empty one when it is missing or does not read as one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        anchor: page
+        for anchor, page in data.items()
+        if isinstance(anchor, str) and type(page) is int and page > 0
+    }
 
 
 def _flowing(entries: list[Entry]) -> str:

@@ -73,10 +73,15 @@ def write_pdf(
     stylesheets = [stylesheet, *([CSS(string=_cjk_faces_css(), font_config=fonts)] if cjk else [])]
     # No footnote or note styles for every element when the page has none (uasheet.py).
     user_agent = uasheet.user_agent_sheets(page_html, stamp_css)
-    document = _lay_out(page_html, stylesheets, fonts, user_agent)
+    lay_out = functools.partial(
+        _lay_out, stylesheets=stylesheets, fonts=fonts, user_agent=user_agent
+    )
+    # The contents' page numbers from the last render's record, when there is one (contents.py).
+    document, numbers = _lay_out_numbered(page_html, lay_out)
     if contents.lost_from_cover(document, page_html):  # rare: the estimate let a float run over
-        flowing = contents.as_flowing_columns(page_html)
-        document = _lay_out(flowing, stylesheets, fonts, user_agent)
+        page_html = contents.as_flowing_columns(page_html)
+        document, numbers = _lay_out_numbered(page_html, lay_out)
+    document = contents.verified(document, page_html, numbers, lay_out)
     pdfua.mark_page_furniture(document)
     # Tagged PDF/UA-1; WeasyPrint's variant sets the PDF version but not the tags (pdf_tags
     # defaults to False, not None), so both are given. The identifier is the lesson's stem,
@@ -118,6 +123,11 @@ def _require_fonts(node_modules) -> None:
     system's fonts instead: a handout in DejaVu Sans, built without a word of error."""
     for relative in FONT_FACE_URL.findall(assets.template_css("handout.css")):
         assets.vendored(relative)
+
+
+def _lay_out_numbered(page_html: str, lay_out):
+    numbered_html, numbers = contents.numbered(page_html)
+    return lay_out(numbered_html), numbers
 
 
 def _lay_out(

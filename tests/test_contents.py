@@ -1,0 +1,115 @@
+"""The contents' page numbers from the last render's record (scripts/contents.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import weasyprint.layout.page
+from pypdf import PdfReader
+
+from scripts import contents, handout
+
+from .conftest import handout_pages
+
+
+@pytest.fixture(scope="module")
+def lessons(others_course):
+    """Each lesson of the others course with a contents list: (name, info, page, config)."""
+    return [
+        (path.stem, info, page, config)
+        for path, info, page, config in handout_pages(others_course.root, "worked")
+        if contents.PAGE_SLOT.search(page)
+    ]
+
+
+@pytest.fixture
+def pages_made(monkeypatch):
+    """How many pages WeasyPrint laid out (a page laid out again counts again)."""
+    made = []
+    real = weasyprint.layout.page.make_page
+
+    def counted(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.layout.page, "make_page", counted)
+    return made
+
+
+def _render(lesson, folder=None) -> bytes:
+    name, info, page, config = lesson
+    if folder is None:
+        return handout.write_pdf(page, info, "worked", config)
+    with contents.pages_kept(folder, name, "worked"):
+        return handout.write_pdf(page, info, "worked", config)
+
+
+def _record(folder, lesson) -> dict:
+    return json.loads((folder / f"{lesson[0]}.worked{contents.PAGES_SUFFIX}").read_text())
+
+
+def test_with_the_record_the_cover_is_laid_out_once(lessons, tmp_path, pages_made):
+    assert lessons, "the others course has a lesson with a contents list"
+    for lesson in lessons:
+        pages_made.clear()
+        first = _render(lesson, tmp_path)  # no record yet: WeasyPrint's counters
+        laid_out_first = len(pages_made)
+        record = _record(tmp_path, lesson)
+        assert record and all(page > 1 for page in record.values())  # the cover is page 1
+        pages_made.clear()
+        second = _render(lesson, tmp_path)
+        laid_out_second = len(pages_made)
+        assert second == first == _render(lesson)  # the same bytes with and without a record
+        assert laid_out_second == len(PdfReader(io.BytesIO(second)).pages)  # each page once
+        assert laid_out_first > laid_out_second  # WeasyPrint laid the cover out again
+
+
+def test_a_heading_that_moved_gets_the_page_it_landed_on(lessons, tmp_path, pages_made):
+    lesson = lessons[0]
+    own = _render(lesson)
+    _render(lesson, tmp_path)
+    right = _record(tmp_path, lesson)
+    # As after an edit that pushed every heading one page on.
+    wrong = {anchor: page + 1 for anchor, page in right.items()}
+    (tmp_path / f"{lesson[0]}.worked{contents.PAGES_SUFFIX}").write_text(json.dumps(wrong))
+    assert _render(lesson, tmp_path) == own
+    assert _record(tmp_path, lesson) == right
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[1, 2]", '{"sec-1": "two"}', '{"sec-1": 0}', '{"sec-1": true}', ""],
+)
+def test_a_record_that_does_not_read_is_ignored_and_replaced(lessons, tmp_path, text):
+    lesson = lessons[0]
+    path = tmp_path / f"{lesson[0]}.worked{contents.PAGES_SUFFIX}"
+    path.write_text(text)
+    assert _render(lesson, tmp_path) == _render(lesson)
+    assert _record(tmp_path, lesson) and path.read_text() != text
+
+
+def test_a_failed_render_keeps_no_record(lessons, tmp_path):
+    name, info, page, config = lessons[0]
+    with pytest.raises(RuntimeError), contents.pages_kept(tmp_path, name, "worked"):
+        handout.write_pdf(page, info, "worked", config)
+        raise RuntimeError("the render failed after laying out")
+    assert not list(tmp_path.iterdir())
+
+
+def test_numbers_are_written_only_where_the_record_names_every_heading(tmp_path):
+    page = (
+        '<li><a href="#sec-1"><span class="toc-page" data-target="#sec-1"></span></a></li>'
+        '<li><a href="#sec-2"><span class="toc-page" data-target="#sec-2"></span></a></li>'
+    )
+    record = tmp_path / f"lesson.worked{contents.PAGES_SUFFIX}"
+    record.write_text('{"sec-1": 2, "sec-2": 5}')
+    with contents.pages_kept(tmp_path, "lesson", "worked"):
+        numbered, numbers = contents.numbered(page)
+    assert numbers == {"sec-1": 2, "sec-2": 5}
+    assert 'data-target="#sec-2" data-page="5"' in numbered
+    record.write_text('{"sec-1": 2}')  # the last render had no second heading
+    with contents.pages_kept(tmp_path, "lesson", "worked"):
+        assert contents.numbered(page) == (page, {})
+    assert contents.numbered(page) == (page, {})  # outside pages_kept: no record
