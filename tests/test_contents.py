@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pytest
 import weasyprint.layout.page
@@ -11,7 +12,7 @@ from pypdf import PdfReader
 
 from scripts import contents, handout
 
-from .conftest import handout_pages
+from .conftest import handout_pages, run_build
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,17 @@ def test_numbers_are_written_only_where_the_record_names_every_heading(tmp_path)
     with contents.pages_kept(tmp_path, "lesson", "worked"):
         assert contents.numbered(page) == (page, {})
     assert contents.numbered(page) == (page, {})  # outside pages_kept: no record
+
+
+def test_a_build_renders_again_from_the_record_with_the_same_bytes(others_course, tmp_path):
+    # The command line's own route (build._write_handout): the session's build kept each
+    # handout's record; a handout rendered again from it has that build's bytes.
+    root = tmp_path / "others"
+    shutil.copytree(others_course.root, root)
+    first = {path.name: path.read_bytes() for path in (root / "build").glob("*/*.pdf")}
+    assert first and list((root / "build" / ".cache").glob(f"*{contents.PAGES_SUFFIX}"))
+    for lesson in (root / "build").glob("[0-9][0-9]_*"):
+        shutil.rmtree(lesson)  # its outputs gone: rendered again, its runs from the cache
+    again = run_build(root, "build")
+    assert again.returncode == 0 and "(cached)" in again.stdout, again.stdout + again.stderr
+    assert {path.name: path.read_bytes() for path in (root / "build").glob("*/*.pdf")} == first
