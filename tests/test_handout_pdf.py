@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -416,3 +417,26 @@ def test_a_floated_contents_list_too_long_for_the_cover_loses_no_entry(tmp_path,
     page, _, toc_pages = _many_headings(tmp_path, 120)
     assert '<div class="toc-columns">' in page  # floated, as the wrong estimate said
     assert toc_pages == 2  # and laid out again in columns, all 120 entries
+
+
+@pytest.mark.parametrize("fits_estimate", [True, False])
+def test_a_long_contents_list_numbered_from_the_record_has_the_same_bytes(
+    tmp_path, monkeypatch, fits_estimate
+):
+    # Run on (CSS columns), or floated and laid out again in columns: both ways the page
+    # numbers from the last render's record (contents.pages_kept) print what WeasyPrint's
+    # counters print, on both pages of the contents.
+    if not fits_estimate:
+        monkeypatch.setattr(contents, "COVER_COLUMN_LINES", 1000)
+    page, entries, _ = _many_headings(tmp_path, 120)
+    info = LessonInfo(
+        tmp_path / "09_x.py", "09_x", "09", "Many Headings", "1.0", "2026-01-01", ("a",) * 8
+    )
+    own = (tmp_path / "x.pdf").read_bytes()
+    renders = []
+    for _ in range(2):  # the first keeps the record, the second is numbered from it
+        with contents.pages_kept(tmp_path, info.name, "worked"):
+            renders.append(write_pdf(page, info, "worked"))
+    assert renders == [own, own]
+    record = json.loads((tmp_path / f"{info.name}.worked{contents.PAGES_SUFFIX}").read_text())
+    assert sorted(record.values()) == sorted(page_number for _, page_number in entries)
