@@ -179,9 +179,12 @@ def verified(document, page_html: str, numbers: dict[str, int], lay_out: Callabl
     wanted = PAGE_SLOT.findall(page_html)
     landed = landed_pages(document, wanted)
     if numbers and landed != numbers:
-        document = lay_out(with_page_numbers(page_html, landed))
-        if landed_pages(document, wanted) != landed:  # never seen: a number moved a heading
-            document = lay_out(page_html)  # WeasyPrint's own counters, as without a record
+        # Every heading found: numbered where it landed. A heading on no page (not shown) or a
+        # number that moved one (never seen) leaves the numbers to WeasyPrint's own counters.
+        if landed.keys() == set(wanted):
+            document = lay_out(with_page_numbers(page_html, landed))
+        if landed.keys() != set(wanted) or landed_pages(document, wanted) != landed:
+            document = lay_out(page_html)
             landed = landed_pages(document, wanted)
     if _record is not None:
         _record.found = landed

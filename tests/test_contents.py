@@ -128,3 +128,22 @@ def test_a_build_renders_again_from_the_record_with_the_same_bytes(others_course
     again = run_build(root, "build")
     assert again.returncode == 0 and "(cached)" in again.stdout, again.stdout + again.stderr
     assert {path.name: path.read_bytes() for path in (root / "build").glob("*/*.pdf")} == first
+
+
+def test_a_heading_on_no_page_leaves_the_numbers_to_weasyprint():
+    # A record from a render where every heading was shown; now one is on no page (hidden):
+    # its number cannot be written in, so the page is laid out with WeasyPrint's counters.
+    page = "".join(
+        f'<a href="#{anchor}"><span class="toc-page" data-target="#{anchor}"></span></a>'
+        for anchor in ("sec-1", "sec-2")
+    )
+    shown_page = type("Page", (), {"anchors": {"sec-1": (0, 0)}})
+    document = type("Document", (), {"pages": [shown_page, shown_page]})
+    laid_out = []
+
+    def lay_out(html):
+        laid_out.append(html)
+        return document
+
+    assert contents.verified(document, page, {"sec-1": 2, "sec-2": 3}, lay_out) is document
+    assert laid_out == [page]  # not numbered: the counters find what they can
