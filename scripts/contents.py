@@ -10,7 +10,7 @@ entry is never lost when the estimate is wrong.
 
 Each entry's page number is a `target-counter()`, which WeasyPrint knows only once the heading
 is laid out: it lays the cover out again with the numbers, and a third time because the page
-total changed (WeasyPrint 70): 8 % of lesson 01's worked handout (valgrind). Within
+total changed (WeasyPrint 70): 5 % of lesson 01's worked handout (valgrind). Within
 `pages_kept(...)`, the numbers the last render of the handout found are written into the
 entries instead (`data-page`, which handout.css shows in place of the counter, so the PDF has
 the same bytes), the cover is laid out once, and `verified(...)` checks each heading against
