@@ -64,8 +64,7 @@ class Entry:
         # pattern instead of a glyph per dot.
         return (
             f'<li class="level-{self.level}"><a href="#{self.anchor}">'
-            f'<span class="toc-text">{self.text}</span>'
-            f'<span class="toc-page" data-target="#{self.anchor}"></span></a></li>'
+            f'<span class="toc-text">{self.text}</span>{page_slot(self.anchor)}</a></li>'
         )
 
     def lines(self) -> int:
@@ -164,12 +163,14 @@ def numbered(page_html: str) -> tuple[str, dict[str, int]]:
 def with_page_numbers(page_html: str, numbers: dict[str, int]) -> str:
     """Each contents entry with its page number written in (handout.css shows `data-page`)."""
 
-    def written(match: re.Match) -> str:
-        anchor = match.group(1)
-        page = numbers[anchor]
-        return f'<span class="toc-page" data-target="#{anchor}" data-page="{page}"></span>'
+    return PAGE_SLOT.sub(lambda match: page_slot(match[1], numbers[match[1]]), page_html)
 
-    return PAGE_SLOT.sub(written, page_html)
+
+def page_slot(anchor: str, page: int | None = None) -> str:
+    """An entry's page number: WeasyPrint's counter for the heading `anchor` (handout.css),
+    or `page` when the last render's record gives it (matched by PAGE_SLOT without one)."""
+    written = "" if page is None else f' data-page="{page}"'
+    return f'<span class="toc-page" data-target="#{anchor}"{written}></span>'
 
 
 def verified(document, page_html: str, numbers: dict[str, int], lay_out: Callable):
@@ -179,16 +180,21 @@ def verified(document, page_html: str, numbers: dict[str, int], lay_out: Callabl
     wanted = PAGE_SLOT.findall(page_html)
     landed = landed_pages(document, wanted)
     if numbers and landed != numbers:
-        # Every heading found: numbered where it landed. A heading on no page (not shown) or a
-        # number that moved one (never seen) leaves the numbers to WeasyPrint's own counters.
-        if landed.keys() == set(wanted):
-            document = lay_out(with_page_numbers(page_html, landed))
-        if landed.keys() != set(wanted) or landed_pages(document, wanted) != landed:
-            document = lay_out(page_html)
-            landed = landed_pages(document, wanted)
+        document = _laid_out_again(page_html, wanted, landed, lay_out)
+        landed = landed_pages(document, wanted)
     if _record is not None:
         _record.found = landed
     return document
+
+
+def _laid_out_again(page_html: str, wanted: list[str], landed: dict[str, int], lay_out):
+    """The page numbered where each heading landed; WeasyPrint's own counters where a heading
+    is on no page (not shown) or the numbers moved one (never seen)."""
+    if landed.keys() == set(wanted):
+        document = lay_out(with_page_numbers(page_html, landed))
+        if landed_pages(document, wanted) == landed:
+            return document
+    return lay_out(page_html)
 
 
 def landed_pages(document, anchors: list[str]) -> dict[str, int]:
