@@ -22,7 +22,13 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from . import scratch
 from .files import write_atomic
-from .kernelfork import SANDBOX, imported_names, kernel_environment, preloadable
+from .kernelfork import (
+    SANDBOX,
+    first_use_imports,
+    imported_names,
+    kernel_environment,
+    preloadable,
+)
 from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
 from .settings import cell_timeout
@@ -304,7 +310,8 @@ def start_spare_kernels(course_root: Path, count: int = 1, imports: tuple[str, .
         started.append(kernel)
     for kernel in started:  # started side by side, then each told what to import
         if imports and imports not in _noisy_imports:
-            kernel.warming = _send_imports(kernel, imports)
+            # And what their packages load at first use: between saves, the wait is no one's.
+            kernel.warming = _send_imports(kernel, (*imports, *first_use_imports(imports)))
             kernel.imports = imports if kernel.warming else ()
         _spares.append(kernel)
 

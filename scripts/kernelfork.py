@@ -9,9 +9,11 @@ ipykernel once and forks a kernel per request; for a lesson that imports torch, 
 matplotlib at its top level, a child of it that has imported those (once per set of them)
 forks the kernel. Each forked kernel enters its own sandbox and sees what a kernel started
 afresh would see: the modules loaded ahead are the ones its lesson imports first thing
-anyway, as `course watch`'s spare kernels do (scripts/execute.py). Imports that print, warn
-or fail, and anything else that goes wrong, leave `launch()` returning None: the kernel is
-then started the usual way.
+anyway, as `course watch`'s spare kernels do (scripts/execute.py). One exception, when the
+starter imports at once: what torch imports later by itself, at the first optimizer step or
+`assert_close` (LOADED_AT_FIRST_USE), is loaded too, for a lesson that may never call on it.
+Imports that print, warn or fail, and anything else that goes wrong, leave `launch()`
+returning None: the kernel is then started the usual way.
 
 The starter is launched before the build imports its pipeline, and its listening socket is
 made here first, so the workers' first requests queue there while torch loads on the core
@@ -38,6 +40,16 @@ SOCKET_NAME = "kernels"
 # kernel it will run in (tests/test_kernelfork.py). Others might: `tqdm.auto` picks its
 # notebook or its terminal progress bar as it loads, by asking IPython whether a shell runs.
 PRELOADED = frozenset({"torch", "numpy", "matplotlib", "matplotlib.pyplot"})
+# What a preloaded package imports later by itself, at the first call of functions lessons use
+# all the time: torch loads TorchDynamo (and with it torch.fx's symbolic shapes and sympy) at
+# the first optimizer step, `torch.func` transform or decomposed op, and the symbolic shapes
+# at the first `torch.testing.assert_close`. That is 0.4-1.2 s of CPU that every run paid
+# again. They are loaded ahead where the wait is no one's: by the starter when it imports at
+# once, for a build that runs several lessons (one import then serves every run), and by
+# `course watch`'s spare kernels, between saves (scripts/execute.py). For the one or two runs
+# of an edited lesson, the starter would only move the same wait earlier, or add one that
+# the lesson never has.
+LOADED_AT_FIRST_USE = {"torch": ("torch._dynamo",)}
 # Seconds a request may wait for the starter: it answers once its imports are in.
 ANSWER_WAIT = 120.0
 
@@ -54,7 +66,8 @@ def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = 
     listener.bind(str(path))
     listener.listen(64)
     sets = {tuple(file_imports(lesson)) for lesson in lessons} if at_once else set()
-    preload = json.dumps(sorted(list(modules) for modules in sets if modules))
+    # Each set with what its packages load at first use: [modules, also].
+    preload = json.dumps(sorted([list(m), first_use_imports(m)] for m in sets if m))
     command = [sys.executable, str(SANDBOX), "kernels", str(course_root), str(listener.fileno())]
     try:
         process = subprocess.Popen(
@@ -112,6 +125,12 @@ def preloadable(modules) -> list[str]:
     if names & {"torch", "matplotlib.pyplot"}:
         names.discard("numpy")
     return sorted(names)
+
+
+def first_use_imports(modules) -> list[str]:
+    """What the packages of `modules` import later by themselves (LOADED_AT_FIRST_USE)."""
+    packages = dict.fromkeys(name.split(".")[0] for name in modules)
+    return [name for package in packages for name in LOADED_AT_FIRST_USE.get(package, ())]
 
 
 def file_imports(path: Path) -> list[str]:

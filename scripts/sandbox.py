@@ -22,6 +22,7 @@ build's own modules:
     python sandbox.py kernel COURSE_ROOT -f CONNECTION_FILE   # ipykernel, for the build
     python sandbox.py script COURSE_ROOT LESSON.py            # a plain-script run
     python sandbox.py kernels COURSE_ROOT FD AT_ONCE_JSON     # kernels forked on request
+                                              # AT_ONCE_JSON: [[[modules], [also]], ...]
 
 The third is the build's kernel starter (scripts/kernelfork.py): a process that has imported
 ipykernel, and beside it the modules the lessons import (torch: 2-3 s of CPU), once, and then
@@ -156,7 +157,9 @@ def run_script(course_root: str, lesson: str) -> None:
     runpy.run_path(lesson, run_name="__main__")
 
 
-def serve_kernels(course_root: str, listener: socket.socket, at_once: list[list[str]]) -> None:
+def serve_kernels(
+    course_root: str, listener: socket.socket, at_once: list[list[list[str]]]
+) -> None:
     """Import ipykernel, then fork a kernel for each request on `listener`.
 
     A request is one line of JSON, {"course_root", "args", "env", "cwd", "modules"}: what the
@@ -167,8 +170,11 @@ def serve_kernels(course_root: str, listener: socket.socket, at_once: list[list[
 
     A kernel without modules is forked from this process. For each set of modules, a child
     of this one imports them once (the sets in `at_once` as this process starts, the others
-    at the first request for them) and forks the kernels that need them: a lesson never
-    finds a module loaded that it does not import itself. Modules that print, warn or fail to
+    at the first request for them) and forks the kernels that need them: a lesson finds no
+    module loaded that it does not import itself, but for what `at_once` adds to a set, the
+    modules its packages import at their first use (kernelfork.LOADED_AT_FIRST_USE: torch's
+    TorchDynamo). A lesson that never calls on them could see them in `sys.modules`, and
+    sympy's warning filter for its own deprecations. Modules that print, warn or fail to
     import would leave a forked kernel different from a fresh one (whose cell shows it): that
     child exits, and the build starts such kernels the usual way."""
     parent = os.environ.pop(PARENT_VARIABLE, "")
@@ -177,7 +183,10 @@ def serve_kernels(course_root: str, listener: socket.socket, at_once: list[list[
     os.environ["JPY_PARENT_PID"] = str(os.getpid())
     import ipykernel.kernelapp  # noqa: F401  (what every kernel imports first)
 
-    starters = {tuple(modules): _starter_with(tuple(modules), listener) for modules in at_once}
+    starters = {
+        tuple(modules): _starter_with(tuple(modules), listener, tuple(also))
+        for modules, also in at_once
+    }
     listener.settimeout(1.0)  # to reap the kernels that have ended, now and then
     while True:
         _reap_kernels()
@@ -219,9 +228,11 @@ def _answer(connection: socket.socket, listener, course_root: str, starters: dic
         os.close(fds[0])
 
 
-def _starter_with(modules: tuple[str, ...], listener: socket.socket) -> socket.socket:
-    """A child of this process that imports `modules`, then forks a kernel for each request
-    sent over the socket returned."""
+def _starter_with(
+    modules: tuple[str, ...], listener: socket.socket, also: tuple[str, ...] = ()
+) -> socket.socket:
+    """A child of this process that imports `modules` (and `also`: what their packages load
+    at first use), then forks a kernel for each request sent over the socket returned."""
     ours, theirs = socket.socketpair()
     if os.fork() == 0:
         code = 3
@@ -229,7 +240,7 @@ def _starter_with(modules: tuple[str, ...], listener: socket.socket) -> socket.s
             listener.close()
             ours.close()
             die_with_parent(os.getppid())
-            if _imported_quietly(list(modules)):
+            if _imported_quietly([*modules, *also]):
                 _serve_forks(theirs)
                 code = 0
         finally:

@@ -295,6 +295,19 @@ def test_a_spare_kernel_has_the_lessons_imports_loaded_before_its_first_cell(tmp
     assert warm.cells[0].execution_count == 1  # the imports ahead left no history
 
 
+def test_a_spare_kernel_for_a_torch_lesson_has_what_torch_loads_at_first_use_loaded_too(
+    tmp_path,
+):
+    # TorchDynamo, which torch imports at an optimizer's first step (1 s of CPU), between saves.
+    lesson = module_probe_lesson(tmp_path, "torch._dynamo")
+    execute.start_spare_kernels(tmp_path, 1, ("torch",))
+    try:
+        warm = execute.execute(lesson)
+    finally:
+        execute.stop_spare_kernels()
+    assert warm.cells[0].outputs[0].text == "True\n"
+
+
 def test_a_lesson_run_in_a_warm_spare_kernel_equals_a_run_in_a_fresh_one(tmp_path, monkeypatch):
     lesson_file = tmp_path / "sources" / "01_style.py"
     lesson_file.parent.mkdir()

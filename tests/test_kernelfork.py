@@ -27,8 +27,8 @@ def starter(tmp_path):
         forked.append(kernel)
         return kernel
 
-    def start(*lessons):
-        kernelfork.start(tmp_path, list(lessons), scratch.enter())
+    def start(*lessons, at_once=False):
+        kernelfork.start(tmp_path, list(lessons), scratch.enter(), at_once=at_once)
         kernelfork.launch = counting_launch
 
     start.forked = forked
@@ -139,6 +139,28 @@ def test_the_starter_imports_at_once_only_when_asked_to(tmp_path, starter, at_on
     assert len(children(process.pid)) == at_once
     execute.execute(read_lesson(lesson_file))
     assert len(children(process.pid)) == 1  # one per set of modules, however asked
+
+
+def test_what_torch_imports_at_first_use_is_its_own_addition_to_a_set():
+    assert kernelfork.first_use_imports(("numpy", "torch.func", "torch")) == ["torch._dynamo"]
+    assert kernelfork.first_use_imports(("matplotlib.pyplot", "numpy")) == []
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+def test_what_torch_imports_at_first_use_is_loaded_ahead_by_a_starter_asked_at_once(
+    tmp_path, starter, at_once
+):
+    # An optimizer's first step imports TorchDynamo (1 s of CPU): a clean build's starter
+    # loads it once for every run; for an edited lesson's run it waits for the step.
+    loaded = "print('torch._dynamo' in sys.modules)\n"
+    step = "torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1).step()\n"
+    lesson = read_lesson(
+        write_lesson(tmp_path, "01_step.py", "import sys, torch\n" + loaded + step + loaded)
+    )
+    starter(lesson.info.path, at_once=at_once)
+    executed = execute.execute(lesson)
+    assert [type(kernel) for kernel in starter.forked] == [kernelfork.ForkedKernel]
+    assert executed.cells[0].outputs[0].text == f"{at_once}\nTrue\n"
 
 
 def test_a_kernel_of_another_course_is_not_forked_by_this_courses_starter(tmp_path, starter):
