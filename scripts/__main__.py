@@ -1,7 +1,5 @@
 """`python -m scripts ...`: the build tool's entry point."""
 
-import sys
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

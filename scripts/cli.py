@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import functools
 import os
 import signal
@@ -27,6 +28,21 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int):
         super().__init__(signum)
         self.signum = signum
+
+
+def entry() -> None:
+    """The `course` command: main(), then out without Python's teardown of every module and
+    object the pipeline loaded, which took 0.2 s after the summary of a build on this machine
+    (a quarter of a small course's fixed cost). What is registered to run at exit (the
+    scratch folder's removal) runs first, and what is printed is flushed."""
+    code = main()
+    atexit._run_exitfuncs()  # what a normal exit runs; the teardown after it is skipped
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1  # a closed or broken pipe: nothing more can be said
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

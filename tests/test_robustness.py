@@ -192,6 +192,22 @@ def test_sigterm_and_ctrl_c_print_one_line_and_no_traceback(tmp_path):
         edited(root)
 
 
+def test_the_command_leaves_without_teardown_but_with_its_output_code_and_clean_up(tmp_path):
+    # cli.entry skips Python's teardown of the pipeline's modules: what must happen at exit
+    # still does. Output into a pipe is block-buffered: without a flush, the summary is lost.
+    root = copy_course(tmp_path / "course")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    command = [sys.executable, "-m", "scripts", "--root", str(root), "build"]
+    env = dict(os.environ, TMPDIR=str(temp))
+    built = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.rstrip().splitlines()[-1].startswith("3 of 3 lesson(s) ok in ")
+    missing = subprocess.run([*command, "99_nope"], capture_output=True, text=True, env=env)
+    assert missing.returncode == 1 and missing.stderr.startswith("error: ")
+    assert list(temp.iterdir()) == []  # each build's scratch folder removed at its exit
+
+
 def test_lock_held_by_a_dead_builds_leftover_is_taken_over_with_one_line(tmp_path):
     root = copy_course(tmp_path / "course")
     (root / "build").mkdir()
