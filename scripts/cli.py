@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import archive, course, kernelfork, runtime, scratch
+from . import archive, course, headstart, kernelfork, runtime, scratch
 from .config import CourseConfig, load_config
 from .errors import CourseError
 from .files import remove_leftovers
@@ -335,6 +335,8 @@ def _build_stale(
     # Temporary files in a folder that goes with this process; set before the workers fork.
     scratch.enter(say=lambda line: print(line, flush=True))
     _say_subsetter_note()  # the handouts' fonts subset the slow way: how to fix it
+    # While the kernel starter still loads torch, caches the workers will inherit (headstart.py).
+    headstart.while_kernels_load(paths, config, kernelfork.loading)
     if on_deck is not None:
         from .schedule import build_decks_first
 

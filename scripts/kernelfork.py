@@ -69,21 +69,42 @@ def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = 
     # Each set with what its packages load at first use: [modules, also].
     preload = json.dumps(sorted([list(m), first_use_imports(m)] for m in sets if m))
     command = [sys.executable, str(SANDBOX), "kernels", str(course_root), str(listener.fileno())]
+    # With sets to import at once, the starter writes a byte (or closes its end) once the
+    # first has loaded or failed to: until then the build may fill caches (`loading`).
+    ready, loaded = os.pipe() if preload != "[]" else (None, None)
+    passed = [listener.fileno(), *([loaded] if loaded is not None else [])]
     try:
         process = subprocess.Popen(
-            [*command, preload],
+            [*command, preload, *([str(loaded)] if loaded is not None else [])],
             env={**os.environ, **kernel_environment()},
             cwd=folder,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=[listener.fileno()],
+            pass_fds=passed,
         )
     except OSError:
+        _close(ready)
         return
     finally:
-        listener.close()  # the starter holds it now
-    _starter.update(process=process, path=path, owner=os.getpid())
+        listener.close()  # the starter holds these now
+        _close(loaded)
+    _starter.update(process=process, path=path, owner=os.getpid(), ready=ready)
+
+
+def _close(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)
+
+
+def loading() -> bool:
+    """True while the starter, asked to import sets of modules at once, has loaded none of
+    them yet: no kernel for them can start before, and the build has a core to spare."""
+    ready = _starter.get("ready")
+    if ready is None or _starter["owner"] != os.getpid():
+        return False
+    readable, _, _ = select.select([ready], [], [], 0)
+    return not readable
 
 
 def stop() -> None:
@@ -93,6 +114,7 @@ def stop() -> None:
         process.kill()
         process.wait()
         Path(_starter["path"]).unlink(missing_ok=True)
+        _close(_starter["ready"])
     _starter.clear()
 
 

@@ -158,7 +158,10 @@ def run_script(course_root: str, lesson: str) -> None:
 
 
 def serve_kernels(
-    course_root: str, listener: socket.socket, at_once: list[list[list[str]]]
+    course_root: str,
+    listener: socket.socket,
+    at_once: list[list[list[str]]],
+    loaded: int | None = None,
 ) -> None:
     """Import ipykernel, then fork a kernel for each request on `listener`.
 
@@ -176,7 +179,10 @@ def serve_kernels(
     TorchDynamo). A lesson that never calls on them could see them in `sys.modules`, and
     sympy's warning filter for its own deprecations. Modules that print, warn or fail to
     import would leave a forked kernel different from a fresh one (whose cell shows it): that
-    child exits, and the build starts such kernels the usual way."""
+    child exits, and the build starts such kernels the usual way.
+
+    `loaded`, a pipe's end: the first child of `at_once` to have imported its set (or failed
+    to) writes a byte to it, and each then closes it; with no such set, this process does."""
     parent = os.environ.pop(PARENT_VARIABLE, "")
     _guard(course_root, int(parent) if parent.isdigit() else None)
     # Read once, as ipykernel loads: the process its kernels will watch as their parent.
@@ -184,9 +190,11 @@ def serve_kernels(
     import ipykernel.kernelapp  # noqa: F401  (what every kernel imports first)
 
     starters = {
-        tuple(modules): _starter_with(tuple(modules), listener, tuple(also))
+        tuple(modules): _starter_with(tuple(modules), listener, tuple(also), loaded)
         for modules, also in at_once
     }
+    if loaded is not None:
+        os.close(loaded)  # the children hold it now
     listener.settimeout(1.0)  # to reap the kernels that have ended, now and then
     while True:
         _reap_kernels()
@@ -229,10 +237,14 @@ def _answer(connection: socket.socket, listener, course_root: str, starters: dic
 
 
 def _starter_with(
-    modules: tuple[str, ...], listener: socket.socket, also: tuple[str, ...] = ()
+    modules: tuple[str, ...],
+    listener: socket.socket,
+    also: tuple[str, ...] = (),
+    loaded: int | None = None,
 ) -> socket.socket:
     """A child of this process that imports `modules` (and `also`: what their packages load
-    at first use), then forks a kernel for each request sent over the socket returned."""
+    at first use), says so on `loaded`, then forks a kernel for each request sent over the
+    socket returned."""
     ours, theirs = socket.socketpair()
     if os.fork() == 0:
         code = 3
@@ -240,7 +252,11 @@ def _starter_with(
             listener.close()
             ours.close()
             die_with_parent(os.getppid())
-            if _imported_quietly([*modules, *also]):
+            quiet = _imported_quietly([*modules, *also])
+            if loaded is not None:
+                os.write(loaded, b".")
+                os.close(loaded)
+            if quiet:
                 _serve_forks(theirs)
                 code = 0
         finally:
@@ -356,7 +372,8 @@ def main() -> None:
     elif mode == "script":
         run_script(course_root, rest[0])
     elif mode == "kernels":
-        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), json.loads(rest[1]))
+        loaded = int(rest[2]) if len(rest) > 2 else None
+        serve_kernels(course_root, socket.socket(fileno=int(rest[0])), json.loads(rest[1]), loaded)
     else:
         sys.exit(f"sandbox.py: unknown mode {mode!r}; use `kernel`, `script` or `kernels`")
 

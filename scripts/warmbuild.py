@@ -16,7 +16,6 @@ Run by scripts/watch.py as `python -m scripts.warmbuild COURSE_ROOT`; it dies wi
 
 from __future__ import annotations
 
-import datetime
 import gc
 import json
 import os
@@ -126,23 +125,14 @@ def _warm_up(root: Path, config) -> None:
     of the first deck on this machine). Handouts render in processes forked from this one,
     so they start warm too. Then the deck of the lesson saved last, the one the author is
     most likely editing: its formulas and code are then cached for the first save."""
-    from . import build, scaffold
-    from .lesson import read_lesson
+    from . import headstart
 
-    with tempfile.TemporaryDirectory(prefix="watch-warm-up-") as folder:
-        source = Path(folder) / "sources" / "99_warm_up.py"
-        source.parent.mkdir()
-        source.write_text(scaffold.render("Warm up", datetime.date(2000, 1, 1)), encoding="utf-8")
-        staging = Path(folder) / "staging"
-        staging.mkdir()
+    with headstart.skeleton() as source, tempfile.TemporaryDirectory() as staging:
         for artifact, path in (("deck", source), ("worked", source), ("deck", _newest(root))):
             if path is None:
                 continue
             try:
-                lesson = read_lesson(path)
-                rendered = build.for_rendering(lesson.notebook, lesson)
-                prepared = build.Prepared(lesson, lesson.notebook, rendered, staging, False, config)
-                build.render(prepared, artifact, lambda name, message: None)
+                headstart.render_unexecuted(path, artifact, config, Path(staging))
             except Exception:
                 if path == source:
                     raise  # the skeleton fails only when the installation is broken: say so
