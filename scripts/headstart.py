@@ -36,11 +36,11 @@ def while_kernels_load(paths: list[Path], config: CourseConfig, loading: Callabl
     from .handout import render_handout_html
     from .lesson import read_lesson
 
-    with skeleton() as source, tempfile.TemporaryDirectory(prefix="head-start-") as staging:
+    with skeleton() as (source, staging):
         for artifact in ("worked", "deck"):  # the first handout costs the most, then a deck
             if not loading():
                 return
-            render_unexecuted(source, artifact, config, Path(staging))
+            render_unexecuted(source, artifact, config, staging)
     for path in paths:
         if not loading():
             return
@@ -54,15 +54,18 @@ def while_kernels_load(paths: list[Path], config: CourseConfig, loading: Callabl
 
 
 @contextlib.contextmanager
-def skeleton() -> Iterator[Path]:
-    """`make new`'s lesson, in a temporary course of its own: every kind of cell, no run."""
+def skeleton() -> Iterator[tuple[Path, Path]]:
+    """`make new`'s lesson (every kind of cell, no run) in a temporary course of its own, and
+    a staging folder there: the records a render keeps beside it (build.py) go with it."""
     from . import scaffold
 
     with tempfile.TemporaryDirectory(prefix="warm-up-") as folder:
         source = Path(folder) / "sources" / "99_warm_up.py"
         source.parent.mkdir()
         source.write_text(scaffold.render("Warm up", datetime.date(2000, 1, 1)), encoding="utf-8")
-        yield source
+        staging = Path(folder) / "build" / "staging"
+        staging.mkdir(parents=True)
+        yield source, staging
 
 
 def render_unexecuted(path: Path, artifact: str, config: CourseConfig, staging: Path) -> None:

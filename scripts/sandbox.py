@@ -29,6 +29,7 @@ ipykernel, and beside it the modules the lessons import (torch: 2-3 s of CPU), o
 forks one kernel per request, each guarded as the first mode guards a kernel it starts.
 """
 
+import contextlib
 import ctypes
 import fcntl
 import json
@@ -254,7 +255,8 @@ def _starter_with(
             die_with_parent(os.getppid())
             quiet = _imported_quietly([*modules, *also])
             if loaded is not None:
-                os.write(loaded, b".")
+                with contextlib.suppress(OSError):  # a build that no longer listens
+                    os.write(loaded, b".")
                 os.close(loaded)
             if quiet:
                 _serve_forks(theirs)

@@ -127,12 +127,12 @@ def _warm_up(root: Path, config) -> None:
     most likely editing: its formulas and code are then cached for the first save."""
     from . import headstart
 
-    with headstart.skeleton() as source, tempfile.TemporaryDirectory() as staging:
+    with headstart.skeleton() as (source, staging):
         for artifact, path in (("deck", source), ("worked", source), ("deck", _newest(root))):
             if path is None:
                 continue
             try:
-                headstart.render_unexecuted(path, artifact, config, Path(staging))
+                headstart.render_unexecuted(path, artifact, config, staging)
             except Exception:
                 if path == source:
                     raise  # the skeleton fails only when the installation is broken: say so

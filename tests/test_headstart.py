@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 
 import pytest
@@ -40,10 +41,16 @@ def render_asks(path) -> tuple[int, int]:
     )
 
 
-def test_the_head_start_caches_what_a_workers_render_asks_for(tmp_path, cold):
+def test_the_head_start_caches_what_a_workers_render_asks_for(tmp_path, cold, monkeypatch):
     path = write_lesson(tmp_path, "01_squares.py", "")
     path.write_text(STYLE_HEADER + LESSON, "utf-8")
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     headstart.while_kernels_load([path], DEFAULT_CONFIG, lambda: True)
+    # The skeleton's course and the records its render keeps went with it (WeasyPrint's own
+    # folder of fonts lives as long as the process: a build's scratch folder holds it).
+    assert all(path.name.startswith("weasyprint-") for path in temp.iterdir())
     assert mathsvg.formula_image.cache_info().currsize >= 2
     assert render_asks(path) == (0, 0)  # its formulas and its code: nothing left to do
 
