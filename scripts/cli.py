@@ -14,7 +14,7 @@ from pathlib import Path
 from . import archive, course, headstart, kernelfork, runtime, scratch
 from .config import CourseConfig, load_config
 from .errors import CourseError
-from .files import remove_leftovers
+from .files import remove_leftovers, write_atomic
 from .lesson import LessonError, LessonInfo, read_lesson
 from .lessons import Lessons
 from .libraries import subsetter_note
@@ -286,8 +286,9 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, o
     # Up-to-date lessons are found without importing the pipeline: a no-op build stays fast.
     fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem, config)]
     stale = [p for p in paths if p not in fresh]
+    digests = {path: kernelfork.code_digest(path) for path in stale}
     if stale and on_deck is None:  # `course watch` keeps kernels started ahead instead
-        _start_kernel_starter(root, stale)
+        _start_kernel_starter(root, stale, digests)
     try:
         workers = _workers(jobs, len(stale))
         print(
@@ -296,20 +297,44 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, o
         results = [_unchanged(root, p) for p in fresh]
         if stale:
             results += _build_stale(root, config, stale, workers, on_deck)
+            _record_code_digests(root, results, digests)
     finally:
         kernelfork.stop()
     return results
 
 
-def _start_kernel_starter(root: Path, stale: list[Path]) -> None:
+def _start_kernel_starter(root: Path, stale: list[Path], digests: dict[Path, str]) -> None:
     """Kernels forked from one process that imports ipykernel while this one imports the
     pipeline (scripts/kernelfork.py); its socket in this process's temporary folder. It
-    loads torch at once when a lesson has never run here (its first build, a clean one):
-    then a kernel is sure to be asked for, and waits less."""
+    loads torch at once for the lessons that will run: those that have never run here (a
+    first build, a clean one) and those whose code changed since their last build (a code
+    edit, `kernelfork.code_digest`). A kernel is then sure to be asked for, and waits less;
+    for a prose edit, whose runs come from the cache, torch is never loaded."""
     folder = scratch.enter(say=lambda line: print(line, flush=True))
     cache = root / "build" / ".cache"
-    never_ran = any(not (cache / f"{path.stem}.ipynb").is_file() for path in stale)
-    kernelfork.start(root, stale, folder, at_once=never_ran)
+    will_run = [
+        path
+        for path in stale
+        if not (cache / f"{path.stem}.ipynb").is_file()
+        or digests[path] != _read_text(cache / f"{path.stem}.code")
+    ]
+    kernelfork.start(root, will_run, folder, at_once=bool(will_run))
+
+
+def _record_code_digests(root: Path, results: list, digests: dict[Path, str]) -> None:
+    """Each lesson built without error: the digest of its code as this build read it."""
+    for result in results:
+        if result.path in digests and not result.error:
+            write_atomic(
+                root / "build" / ".cache" / f"{result.path.stem}.code", digests[result.path]
+            )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return ""
 
 
 def _workers(jobs: int, stale: int) -> int:

@@ -23,6 +23,7 @@ that the pipeline's imports leave idle.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import os
 import select
@@ -45,10 +46,10 @@ PRELOADED = frozenset({"torch", "numpy", "matplotlib", "matplotlib.pyplot"})
 # the first optimizer step, `torch.func` transform or decomposed op, and the symbolic shapes
 # at the first `torch.testing.assert_close`. That is 0.4-1.2 s of CPU that every run paid
 # again. They are loaded ahead where the wait is no one's: by the starter when it imports at
-# once, for a build that runs several lessons (one import then serves every run), and by
-# `course watch`'s spare kernels, between saves (scripts/execute.py). For the one or two runs
-# of an edited lesson, the starter would only move the same wait earlier, or add one that
-# the lesson never has.
+# once, as the build starts (its lessons will run: a clean build's eight runs then share one
+# import, and it overlaps the build's own imports), and by `course watch`'s spare kernels,
+# between saves (scripts/execute.py). A starter asked later, at a build's first kernel, leaves
+# them to the lesson: loading them then would only put the same wait before the run.
 LOADED_AT_FIRST_USE = {"torch": ("torch._dynamo",)}
 # Seconds a request may wait for the starter: it answers once its imports are in.
 ANSWER_WAIT = 120.0
@@ -153,6 +154,25 @@ def first_use_imports(modules) -> list[str]:
     """What the packages of `modules` import later by themselves (LOADED_AT_FIRST_USE)."""
     packages = dict.fromkeys(name.split(".")[0] for name in modules)
     return [name for package in packages for name in LOADED_AT_FIRST_USE.get(package, ())]
+
+
+def code_digest(path: Path) -> str:
+    """A digest of the lesson file's code cells, each with its `# %%` line: what its run
+    depends on, read without jupytext. The header and the markdown cells are left out, so a
+    prose edit keeps it, and any edit of code (a comment too) changes it, as it changes the
+    execution cache's key. A hint for when to load torch, never a cache key: where the two
+    disagree, a build loads torch early for nothing, or late. "" when the file does not read."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeError):
+        return ""
+    digest, in_code = hashlib.sha256(), False
+    for line in lines:
+        if line.startswith("# %%"):
+            in_code = not ("[markdown]" in line or "[md]" in line)
+        if in_code and line.strip():  # blank lines part cells, as jupytext reads them
+            digest.update(line.encode())
+    return digest.hexdigest()
 
 
 def file_imports(path: Path) -> list[str]:

@@ -225,20 +225,44 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_build_has_torch_loaded_at_once_only_when_a_lesson_has_never_run(tmp_path, monkeypatch):
+def test_a_build_has_torch_loaded_at_once_only_for_the_lessons_that_will_run(tmp_path, monkeypatch):
+    # At once: a lesson that has never run here, or whose code changed since its last build;
+    # a prose edit's runs come from the cache, and torch is not loaded for them at all.
     from scripts import cli
+    from scripts.report import LessonResult
 
     asked = []
-    monkeypatch.setattr(kernelfork, "start", lambda *args, at_once: asked.append(at_once))
+    monkeypatch.setattr(
+        kernelfork,
+        "start",
+        lambda root, lessons, folder, at_once: asked.append([p.stem for p in lessons] * at_once),
+    )
     lessons = [write_lesson(tmp_path, f"0{n}_x.py", "import torch\n") for n in (1, 2)]
-    cli._start_kernel_starter(tmp_path, lessons)  # a clean build: it will run them
-    cache = tmp_path / "build" / ".cache"
-    cache.mkdir(parents=True)
-    (cache / "01_x.ipynb").write_text("{}")
-    cli._start_kernel_starter(tmp_path, lessons)  # 02 has never run
-    (cache / "02_x.ipynb").write_text("{}")
-    cli._start_kernel_starter(tmp_path, lessons)  # both may come from the cache
-    assert asked == [True, True, False]
+
+    def build(*failed: str) -> None:
+        digests = {path: kernelfork.code_digest(path) for path in lessons}
+        cli._start_kernel_starter(tmp_path, lessons, digests)
+        cache = tmp_path / "build" / ".cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        for path in lessons:
+            (cache / f"{path.stem}.ipynb").write_text("{}")  # as its runs would
+        results = [
+            LessonResult(path, path.stem, error="x" * (path.stem in failed)) for path in lessons
+        ]
+        cli._record_code_digests(tmp_path, results, digests)
+
+    def edit(path, cell: str) -> None:
+        path.write_text(path.read_text("utf-8") + cell, "utf-8")
+
+    build()  # a clean build: both will run
+    build()  # nothing changed
+    edit(lessons[0], "\n# %% [markdown]\n# More prose.\n")
+    build()  # a prose edit
+    edit(lessons[1], '\n# %% tags=["hide-input"]\nprint(2)  # a code edit\n')
+    build("02_x")  # a code edit, whose build failed: not recorded
+    build()  # so the next build still runs it
+    build()
+    assert asked == [["01_x", "02_x"], [], [], ["02_x"], ["02_x"], []]
 
 
 def test_the_starter_outlives_a_request_that_does_not_read(tmp_path, starter):
