@@ -32,8 +32,6 @@ def while_kernels_load(paths: list[Path], config: CourseConfig, loading: Callabl
     or render is skipped: its build says what is wrong with it."""
     if not loading():
         return  # nothing to wait for: no time to spare (a rebuild, `course watch`)
-    from .build import for_rendering
-    from .handout import render_handout_html
     from .lesson import read_lesson
 
     with skeleton() as (source, staging):
@@ -45,12 +43,18 @@ def while_kernels_load(paths: list[Path], config: CourseConfig, loading: Callabl
         if not loading():
             return
         try:
-            lesson = read_lesson(path)
-            # Its formulas as SVG, then its code highlighted for print, as the worker will ask.
-            rendered = for_rendering(lesson.notebook, lesson)
-            render_handout_html(rendered, lesson.info, "worked", config)
+            fill_caches(read_lesson(path), config)
         except Exception:
             continue
+
+
+def fill_caches(lesson, config: CourseConfig) -> None:
+    """The lesson's formulas as SVG, then its code highlighted for print, cached in this
+    process as a render of its handout asks for them; the page made is dropped."""
+    from .build import for_rendering
+    from .handout import render_handout_html
+
+    render_handout_html(for_rendering(lesson.notebook, lesson), lesson.info, "worked", config)
 
 
 @contextlib.contextmanager

@@ -68,21 +68,21 @@ def start(course_root: Path, lessons: list[Path], folder: Path, at_once: bool = 
     listener.listen(64)
     sets = {tuple(file_imports(lesson)) for lesson in lessons} if at_once else set()
     # Each set with what its packages load at first use: [modules, also].
-    preload = json.dumps(sorted([list(m), first_use_imports(m)] for m in sets if m))
+    preload = sorted([list(modules), first_use_imports(modules)] for modules in sets if modules)
     command = [sys.executable, str(SANDBOX), "kernels", str(course_root), str(listener.fileno())]
     # With sets to import at once, the starter writes a byte (or closes its end) once the
     # first has loaded or failed to: until then the build may fill caches (`loading`).
-    ready, loaded = os.pipe() if preload != "[]" else (None, None)
-    passed = [listener.fileno(), *([loaded] if loaded is not None else [])]
+    ready, loaded = os.pipe() if preload else (None, None)
+    signalled = [loaded] if loaded is not None else []
     try:
         process = subprocess.Popen(
-            [*command, preload, *([str(loaded)] if loaded is not None else [])],
+            [*command, json.dumps(preload), *map(str, signalled)],
             env={**os.environ, **kernel_environment()},
             cwd=folder,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            pass_fds=passed,
+            pass_fds=[listener.fileno(), *signalled],
         )
     except OSError:
         _close(ready)

@@ -145,12 +145,12 @@ def _highlight_for_print(root: Path, newest) -> None:
     from it. A worker's own cache goes with it, so each save highlighted every cell again:
     lesson 01's handout page took 0.18-0.22 s in a forked worker, 0.09-0.14 s with the cache
     filled here."""
-    from .handout import render_handout_html
+    from .headstart import fill_caches
 
     if newest is None:
         return
     try:
-        render_handout_html(newest.notebook, newest.info, "worked", load_config(root))
+        fill_caches(newest, load_config(root))
     except Exception:  # a setting being written: the build says what is wrong
         pass
 
