@@ -232,19 +232,20 @@ def _print_highlight(source: str, language: str) -> str:
     """Cached: the worked and student handouts share most cells, and watch renders again."""
     lexer = get_lexer_by_name(language)
     lexer.add_filter(_InkOnly())
-    page = highlight(source or " ", lexer, HtmlFormatter(cssclass="highlight"))
-    return _hang_long_lines(page, source)
+    # The lines alone: the handout template's input box is the <pre> around them, and the
+    # empty span pygments opens every block with is one more box to lay out.
+    lines = highlight(source or " ", lexer, HtmlFormatter(nowrap=True))
+    return _hang_long_lines(lines, source)
 
 
-def _hang_long_lines(page: str, source: str) -> str:
+def _hang_long_lines(highlighted: str, source: str) -> str:
     """Long source lines as blocks with a hanging indent, so a wrapped line reads as one.
 
     Code wraps at the right margin; without this the rest of a line would start at the left
     edge, like a new statement. Its continuation is indented four columns past the line's
     own indentation instead. Only lines that may reach the margin get a block of their own.
     """
-    head, body = page.split("<pre>", 1)
-    lines = body.split("\n")  # pygments closes its spans at each line end
+    lines = highlighted.split("\n")  # pygments closes its spans at each line end
     hung = set()
     # the lexer drops the source's leading and trailing newlines (pygments' `stripnl`)
     for number, text in enumerate(source.strip("\n").split("\n")[: len(lines) - 1]):
@@ -255,7 +256,7 @@ def _hang_long_lines(page: str, source: str) -> str:
             hung.add(number)
     # a block ends its own line: the newline after it would add an empty one
     joined = "".join(line if n in hung else line + "\n" for n, line in enumerate(lines[:-1]))
-    return f"{head}<pre>{joined}{lines[-1]}"
+    return joined + lines[-1]
 
 
 def _handout_facts(info: LessonInfo, edition: str, config: CourseConfig) -> dict:

@@ -85,6 +85,44 @@ def test_code_is_styled_for_print_without_the_notebook_palette(tiny_course):
     assert '<span class="k">if</span>' in page and '<span class="c"># nothing</span>' in page
 
 
+def test_a_cells_input_output_and_prose_are_each_one_box_inside_the_cell(tiny_course):
+    """The lab template's wrappers (input and output wrappers, collapsers, editor, CodeMirror,
+    output child) print nothing, and each was a box for WeasyPrint to style, lay out and
+    paint: about a quarter of a handout's elements."""
+    from bs4 import BeautifulSoup
+
+    from scripts.handout import render_handout_html
+    from scripts.lesson import read_lesson
+
+    lesson = read_lesson(tiny_course.root / "sources" / "01_tag_table.py")
+    prose = nbformat.v4.new_markdown_cell("Some *prose*.", metadata={"tags": ["keep-with-next"]})
+    code = nbformat.v4.new_code_cell("x = 1  # one\nprint(x)\nx")
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="1\n"),
+        nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=1),
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[prose, code])
+    page = render_handout_html(notebook, lesson.info, "worked")
+    main = BeautifulSoup(page, "html.parser").main
+    cells = main.find_all(class_="jp-Cell", recursive=False)
+    assert [cell["class"][:2] for cell in cells] == [
+        ["jp-Cell", "jp-MarkdownCell"],
+        ["jp-Cell", "jp-CodeCell"],
+    ]
+    assert {"jp-RenderedMarkdown", "celltag_keep-with-next"} <= set(cells[0]["class"])
+    assert cells[0].p.parent is cells[0]  # the prose directly in its cell
+    source, *outputs = cells[1].find_all("pre")
+    assert source.parent is cells[1]  # the input box is the <pre> itself
+    assert {"jp-InputArea", "jp-InputArea-editor", "highlight"} <= set(source["class"])
+    assert '<span class="c"># one</span>' in str(source)
+    assert all(span.contents for span in source.find_all("span"))  # no empty span to lay out
+    assert [pre.get_text() for pre in outputs] == ["1\n", "1"]
+    assert all(pre.parent.parent is cells[1] for pre in outputs)  # the output's own box only
+    wrappers = ("jp-Cell-inputWrapper", "jp-Cell-outputWrapper", "jp-Collapser", "cm-editor")
+    assert not any(main.find_all(class_=name) for name in wrappers)
+    assert not main.find_all(class_="jp-OutputArea-child")
+
+
 def test_a_lesson_without_headings_has_no_empty_contents_on_its_cover(tiny_course):
     from scripts.handout import render_handout_html
     from scripts.lesson import read_lesson
