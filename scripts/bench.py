@@ -20,6 +20,11 @@ from .files import write_atomic
 from .libraries import font_subsetter
 
 BIN = Path(sys.executable).parent
+CODE = Path(__file__).resolve().parent.parent  # this build's code: scripts/ is in it
+BENCHPAGES = CODE / "scripts" / "benchpages.py"
+# Target 2 is stated against the first round's handouts: its code, on its own four lessons,
+# timed by the same measure on the same machine (BENCH_PAGES_BASELINE; "" skips it).
+FIRST_ROUND = "3538783"
 # The synthetic courses are made of the build's own fixture lessons (small, every feature),
 # with a lesson of another author's beside them: four, so that a course of 4 lessons and one
 # of 40 are the same mix, and their seconds per lesson compare like with like (with the three
@@ -53,6 +58,7 @@ def run_benchmark(root: Path) -> dict:
         figures["peak_rss_mb"] = max(rss for rss, _ in peaks) / 2**20
         figures["peak_pss_mb"] = max(pss for _, pss in peaks) / 2**20
         figures["noop_build_s"] = _median(lambda: _build_with_peak(course)[0])
+        figures.update(_handout_pages(root, course, Path(tmp)))
         edited = lessons[0]
         figures["edited_lesson"] = edited.stem
         figures["edited_lesson_script_s"] = scripts[edited.stem]
@@ -61,6 +67,55 @@ def run_benchmark(root: Path) -> dict:
         figures.update(measure_watch(course, edited, _runs()))
         figures["scale"] = [_scale(root, Path(tmp) / f"scale-{n}", n) for n in _scale_sizes()]
     return dict(figures)
+
+
+def _handout_pages(root: Path, course: Path, tmp: Path) -> dict:
+    """Target 2: the CPU of a handout's layout per page (scripts/benchpages.py), today's code on
+    this course, and the baseline's on its own lessons, in turns, so that the machine's noise
+    falls on both alike: medians of BENCH_RUNS, and their ratio."""
+    revision = os.environ.get("BENCH_PAGES_BASELINE", FIRST_ROUND)
+    baseline, skipped = _baseline_checkout(root, revision, tmp / "baseline")
+    today, before = [], []
+    for _ in range(_runs()):
+        if baseline is not None:
+            before.append(_pages_cpu(baseline, baseline))
+        today.append(_pages_cpu(CODE, course))
+    figures = {
+        "handout_ms_per_page": statistics.median(m["ms_per_page"] for m in today),
+        "handout_pages": today[0]["pages"],
+    }
+    if baseline is None:
+        return figures | {"handout_baseline_skipped": skipped}
+    return figures | {
+        "handout_baseline": revision,
+        "handout_baseline_ms_per_page": statistics.median(m["ms_per_page"] for m in before),
+        "handout_baseline_pages": before[0]["pages"],
+    }
+
+
+def _baseline_checkout(root: Path, revision: str, folder: Path) -> tuple[Path | None, str]:
+    """The baseline revision's code and lessons, from git, beside this machine's packages and
+    fonts; or None and why not."""
+    if not revision:
+        return None, "BENCH_PAGES_BASELINE is empty"
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", revision, "scripts", "sources"],
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        return None, f"git has no {revision} here: {archive.stderr.decode().strip()[:200]}"
+    folder.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    (folder / "node_modules").symlink_to(root.resolve() / "node_modules")
+    return folder, ""
+
+
+def _pages_cpu(code: Path, course: Path) -> dict:
+    """scripts/benchpages.py with `code` first on the path (-P: not this file's folder)."""
+    env = dict(os.environ, PYTHONPATH=str(code))
+    command = [sys.executable, "-P", str(BENCHPAGES), str(course), "2"]
+    done = subprocess.run(command, cwd=course, env=env, check=True, capture_output=True)
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
 
 
 def synthetic_course(templates: list[Path], course: Path, lessons: int) -> None:
@@ -130,6 +185,7 @@ def print_table(f: dict) -> None:
             f"{f['clean_build_s'] / f['floor_s']:.2f} x floor (target <= 1.3)",
         ),
         ("no-op build", f["noop_build_s"], "target <= 0.25 s"),
+        _handout_row(f),
         (
             f"prose-only edit of {f['edited_lesson']}",
             f["prose_edit_s"],
@@ -160,6 +216,20 @@ def print_table(f: dict) -> None:
             f"({s['per_lesson_s']:.2f} s per lesson), no-op {s['noop_build_s']:.2f} s, "
             f"peak {s['peak_rss_mb']:.0f} MB (PSS {s['peak_pss_mb']:.0f} MB)"
         )
+
+
+def _handout_row(f: dict) -> tuple[str, float, str]:
+    """Milliseconds, not seconds: the table's second column is the measure's own unit."""
+    name = f"handout layout, CPU ms per page ({f['handout_pages']})"
+    if "handout_baseline_ms_per_page" not in f:
+        return name, f["handout_ms_per_page"], f"no baseline: {f['handout_baseline_skipped']}"
+    ratio = f["handout_ms_per_page"] / f["handout_baseline_ms_per_page"]
+    return (
+        name,
+        f["handout_ms_per_page"],
+        f"{ratio:.2f} x {f['handout_baseline']}'s {f['handout_baseline_ms_per_page']:.1f} ms "
+        f"over its {f['handout_baseline_pages']} pages (target <= 0.5)",
+    )
 
 
 def _print_watch(f: dict) -> None:

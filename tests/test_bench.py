@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from scripts.bench import SCALE_FIXTURES, synthetic_course
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+
+from scripts.bench import CODE, SCALE_FIXTURES, _baseline_checkout, _pages_cpu, synthetic_course
 from scripts.lesson import read_lesson
 from scripts.lessons import Lessons
 
@@ -52,3 +58,41 @@ def test_each_watch_edit_reruns_what_its_name_says(tmp_path):
             lesson_runs,
             proof_runs,
         ), kind
+
+
+def test_the_handout_measure_counts_every_page_and_times_only_the_layout(tiny_course, tmp_path):
+    course = tmp_path / "course"  # a copy: the measure renders again, and records its renders
+    shutil.copytree(tiny_course.root, course, symlinks=True)
+
+    measured = _pages_cpu(CODE, course)
+
+    published = sorted((course / "build").glob("[0-9][0-9]_*/*.pdf"))
+    assert len(published) == 2 * 3  # two handouts of each fixture lesson
+    assert measured["pages"] == sum(len(PdfReader(path).pages) for path in published)
+    assert measured["seconds"] > 0  # write_pdf was timed, not passed by
+    assert measured["ms_per_page"] == pytest.approx(1000 * measured["seconds"] / measured["pages"])
+    assert sorted((course / "build").glob("[0-9][0-9]_*/*.pdf")) == published  # none published
+
+
+def test_the_baseline_is_the_revisions_code_and_lessons_from_git_or_says_why_not(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "sources").mkdir()
+    (repo / "scripts" / "build.py").write_text("ROUND = 1\n")
+    (repo / "sources" / "01_old.py").write_text("# the lesson as it was\n")
+    (repo / "notes.txt").write_text("not code")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "first round"], check=True)
+    revision = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True)
+    (repo / "scripts" / "build.py").write_text("ROUND = 2\n")  # the code moved on since
+
+    folder, why = _baseline_checkout(repo, revision.stdout.decode().strip(), tmp_path / "base")
+
+    assert why == "" and (folder / "scripts" / "build.py").read_text() == "ROUND = 1\n"
+    assert (folder / "sources" / "01_old.py").is_file() and not (folder / "notes.txt").exists()
+    assert (folder / "node_modules").resolve() == (repo / "node_modules").resolve()
+    missing, why = _baseline_checkout(repo, "0" * 40, tmp_path / "none")
+    assert missing is None and "0000000" in why
+    assert _baseline_checkout(repo, "", tmp_path / "off") == (None, "BENCH_PAGES_BASELINE is empty")
