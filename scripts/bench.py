@@ -78,7 +78,11 @@ def _handout_pages(root: Path, course: Path, tmp: Path) -> dict:
     today, before = [], []
     for _ in range(_runs()):
         if baseline is not None:
-            before.append(_pages_cpu(baseline, baseline))
+            try:
+                before.append(_pages_cpu(baseline, baseline))
+            except subprocess.CalledProcessError as error:  # old code, today's packages
+                last = (error.stderr.decode().strip().splitlines() or ["no message"])[-1]
+                baseline, skipped = None, f"{revision}'s code failed here: {last[:200]}"
         today.append(_pages_cpu(CODE, course))
     figures = {
         "handout_ms_per_page": statistics.median(m["ms_per_page"] for m in today),

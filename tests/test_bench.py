@@ -96,3 +96,34 @@ def test_the_baseline_is_the_revisions_code_and_lessons_from_git_or_says_why_not
     missing, why = _baseline_checkout(repo, "0" * 40, tmp_path / "none")
     assert missing is None and "0000000" in why
     assert _baseline_checkout(repo, "", tmp_path / "off") == (None, "BENCH_PAGES_BASELINE is empty")
+
+
+def test_a_baseline_whose_code_fails_here_is_skipped_with_its_error(tmp_path, monkeypatch):
+    from scripts import bench
+
+    course = tmp_path / "course"
+    (course / "sources").mkdir(parents=True)  # no lessons: today's measure has nothing to do
+    broken = tmp_path / "baseline"
+    (broken / "scripts").mkdir(parents=True)
+    (broken / "scripts" / "__init__.py").write_text("raise ImportError('from another age')\n")
+    monkeypatch.setattr(bench, "_baseline_checkout", lambda root, rev, folder: (broken, ""))
+    monkeypatch.setattr(bench, "_pages_cpu", _today_only(bench._pages_cpu, broken))
+    monkeypatch.setenv("BENCH_RUNS", "2")
+
+    figures = bench._handout_pages(REPO, course, tmp_path)
+
+    assert "handout_baseline_ms_per_page" not in figures
+    assert "code failed here: ImportError: from another age" in figures["handout_baseline_skipped"]
+    assert figures["handout_ms_per_page"] == 0.0
+
+
+def _today_only(pages_cpu, broken):
+    """The real measure for the baseline (which fails); today's, on a course without lessons,
+    would divide by no pages: a stand-in answers for it."""
+
+    def measure(code, course):
+        if code == broken:
+            return pages_cpu(code, course)
+        return {"seconds": 0.0, "pages": 1, "ms_per_page": 0.0}
+
+    return measure
