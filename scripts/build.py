@@ -218,7 +218,9 @@ def _proof_run(lesson: Lesson) -> list[Run]:
             first, _ = lesson.cell_lines[index]
             raise LessonError(lesson.info.path, first + 1 + offset, what, fix)
     stub = checks.stub_notebook(make_edition(lesson.notebook, "notebook"))
-    return [Run(lesson, stub, checks.STUDENT_RUN, "in the student notebook, answers blank")]
+    # Only the checks' printed lines are read from it: its figures are never drawn.
+    where = "in the student notebook, answers blank"
+    return [Run(lesson, stub, checks.STUDENT_RUN, where, figures=False)]
 
 
 def _write_deck(prepared: Prepared, artifact: str) -> Rendered:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -73,12 +74,15 @@ class Run:
     """One execution a build asks for: the lesson as written, where any error fails the build,
     or a `variant` of it (the student notebook with its answers blank, scripts/checks.py):
     `notebook` instead, errors allowed and recorded as outputs, cached beside the lesson under
-    the variant's name. `where` is said before the problem of an error in it."""
+    the variant's name. `where` is said before the problem of an error in it. Without
+    `figures`, a figure the run shows is displayed as text only (`<Figure size ...>`), never
+    drawn: for a run whose outputs only the build reads (the checks' proof)."""
 
     lesson: Lesson
     notebook: nbformat.NotebookNode | None = None
     variant: str = ""
     where: str = ""
+    figures: bool = True
 
     @property
     def source(self) -> nbformat.NotebookNode:
@@ -185,7 +189,7 @@ async def _outcome(awaitable):
 async def _execute_one(run: Run, kernel: _Kernel) -> nbformat.NotebookNode:
     """Execute every cell of `run` in `kernel`, then shut it down; LessonError on failure."""
     try:
-        return await _execute_cells(run.lesson, run.source, bool(run.variant), kernel)
+        return await _execute_cells(run.lesson, run.source, bool(run.variant), kernel, run.figures)
     except LessonError as error:
         if not run.where:
             raise
@@ -193,7 +197,9 @@ async def _execute_one(run: Run, kernel: _Kernel) -> nbformat.NotebookNode:
         raise LessonError(error.path, error.line, problem, error.fix) from None
 
 
-async def _execute_cells(lesson: Lesson, source, allow_errors: bool, kernel: _Kernel):
+async def _execute_cells(
+    lesson: Lesson, source, allow_errors: bool, kernel: _Kernel, figures: bool = True
+):
     notebook = copy.deepcopy(source)
     timeout = cell_timeout()
     client = NotebookClient(
@@ -214,6 +220,8 @@ async def _execute_cells(lesson: Lesson, source, allow_errors: bool, kernel: _Ke
         current["process"] = current["process"] or getattr(kernel.km.provisioner, "process", None)
 
     client.on_cell_start = on_cell_start
+    if not figures:
+        client.on_notebook_start = functools.partial(_without_figures, client)
     try:
         # nbclient cleans up only a kernel manager it made; this one is ours (for its process,
         # above), so ask: without it each run left its client's threads and sockets behind,
@@ -245,6 +253,23 @@ async def _execute_cells(lesson: Lesson, source, allow_errors: bool, kernel: _Ke
         shutil.rmtree(kernel.folder, ignore_errors=True)
     join_stream_pieces(notebook)
     return notebook
+
+
+# IPython's image formatters switched off: a figure the lesson shows is then displayed as its
+# text alone, and matplotlib never draws it (an SVG is 0.1-0.2 s of CPU). Switched off, not
+# unregistered, so that matplotlib_inline, which registers its printers as pyplot loads or as a
+# lesson asks for `%matplotlib inline`, cannot turn them back on. Nothing imported, no name
+# bound: the lesson's namespace is the same.
+WITHOUT_FIGURES = (
+    "[setattr(get_ipython().display_formatter.formatters[kind], 'enabled', False)"
+    " for kind in ('image/svg+xml', 'image/png', 'image/jpeg', 'application/pdf')]"
+)
+
+
+async def _without_figures(client: NotebookClient, notebook) -> None:
+    """Before the first cell: a silent request, kept out of history and of the notebook."""
+    request = client.kc.execute(WITHOUT_FIGURES, silent=True, store_history=False)
+    await client.async_wait_for_reply(request)
 
 
 def join_stream_pieces(notebook: nbformat.NotebookNode) -> None:

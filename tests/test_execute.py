@@ -170,6 +170,38 @@ def test_figures_drawn_by_the_build_tell_their_lines_apart_without_colour(tmp_pa
     assert all(dash != "solid" and marker for dash, marker in looks[1:]), looks
 
 
+def test_a_run_without_figures_shows_them_as_text_and_changes_nothing_else(tmp_path):
+    # The checks' proof reads only what its checks print: its figures are never drawn.
+    lesson_file = tmp_path / "sources" / "01_style.py"
+    lesson_file.parent.mkdir()
+    names = "print(sorted(name for name in globals() if not name.startswith('_')))\n"
+    cells = [
+        FIVE_LINES + "plt.show()\nprint('after')\n",
+        "get_ipython().run_line_magic('matplotlib', 'inline')\nfig\n",
+        names,
+    ]
+    lesson_file.write_text(STYLE_HEADER + "".join(f"# %%\n{c}" for c in cells), "utf-8")
+    lesson = read_lesson(lesson_file)
+    runs = [execute.Run(lesson, figures=drawn, variant=f"v{drawn}") for drawn in (True, False)]
+
+    (drawn, _), (not_drawn, _) = execute.execute_cached_together(runs, tmp_path / "cache")
+
+    def shown(notebook):
+        return [sorted(o.get("data", {})) for cell in notebook.cells for o in cell.outputs]
+
+    assert shown(drawn)[0] == ["image/svg+xml", "text/plain"]
+    assert shown(not_drawn)[0] == ["text/plain"]  # "<Figure size ...>" alone: nothing drawn
+    assert "<Figure size" in not_drawn.cells[0].outputs[0].data["text/plain"]
+    # `%matplotlib inline` registers matplotlib_inline's printers again: still not drawn.
+    assert shown(not_drawn)[2] == ["text/plain"] and "image/svg+xml" in shown(drawn)[2]
+    for ran, bare in zip(drawn.cells, not_drawn.cells, strict=True):
+        assert ran.execution_count == bare.execution_count  # the set-up is no numbered cell
+        texts = [o.text for o in ran.outputs if o.output_type == "stream"]
+        assert texts == [o.text for o in bare.outputs if o.output_type == "stream"]
+    assert "fig" in not_drawn.cells[2].outputs[0].text  # the lesson's names, and only them
+    assert not_drawn.cells[0].execution_count == 1
+
+
 def test_a_plain_script_run_draws_with_the_same_style(tmp_path):
     script = tmp_path / "sources" / "01_style.py"
     script.parent.mkdir()
