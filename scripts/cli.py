@@ -14,7 +14,7 @@ from pathlib import Path
 from . import archive, course, headstart, kernelfork, runtime, scratch
 from .config import CourseConfig, load_config
 from .errors import CourseError
-from .files import remove_leftovers, write_atomic
+from .files import remove_leftovers
 from .lesson import LessonError, LessonInfo, read_lesson
 from .lessons import Lessons
 from .libraries import subsetter_note
@@ -316,7 +316,7 @@ def _start_kernel_starter(root: Path, stale: list[Path], digests: dict[Path, str
         path
         for path in stale
         if not (cache / f"{path.stem}.ipynb").is_file()
-        or digests[path] != _read_text(cache / f"{path.stem}.code")
+        or digests[path] != kernelfork.recorded_digest(cache, path)
     ]
     kernelfork.start(root, will_run, folder, at_once=bool(will_run))
 
@@ -325,16 +325,7 @@ def _record_code_digests(root: Path, results: list, digests: dict[Path, str]) ->
     """Each lesson built without error: the digest of its code as this build read it."""
     for result in results:
         if result.path in digests and not result.error:
-            write_atomic(
-                root / "build" / ".cache" / f"{result.path.stem}.code", digests[result.path]
-            )
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeError):
-        return ""
+            kernelfork.record_digest(root / "build" / ".cache", result.path, digests[result.path])
 
 
 def _workers(jobs: int, stale: int) -> int:

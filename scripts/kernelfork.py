@@ -33,6 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .files import write_atomic
 from .sandbox import PARENT_VARIABLE
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"  # every run of a lesson goes through it
@@ -173,6 +174,18 @@ def code_digest(path: Path) -> str:
         if in_code and line.strip():  # blank lines part cells, as jupytext reads them
             digest.update(line.encode())
     return digest.hexdigest()
+
+
+def recorded_digest(cache: Path, lesson: Path) -> str:
+    """The code digest the lesson's last build without error recorded in `cache` ("" if none)."""
+    try:
+        return (cache / f"{lesson.stem}.code").read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return ""
+
+
+def record_digest(cache: Path, lesson: Path, digest: str) -> None:
+    write_atomic(cache / f"{lesson.stem}.code", digest)
 
 
 def file_imports(path: Path) -> list[str]:
