@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import archive, course, headstart, kernelfork, runtime, scratch
+from . import archive, buildserver, course, headstart, kernelfork, runtime, scratch
 from .config import CourseConfig, load_config
 from .errors import CourseError
 from .files import remove_leftovers
@@ -35,7 +35,13 @@ def entry() -> None:
     object the pipeline loaded, which took 0.2 s after the summary of a build on this machine
     (a quarter of a small course's fixed cost). What is registered to run at exit (the
     scratch folder's removal) runs first, and what is printed is flushed."""
-    code = main()
+    env = dict(os.environ)  # before a build changes it (TMPDIR: scripts/scratch.py)
+    root = _build_root(sys.argv[1:])
+    server = _server_socket(root, env)
+    code = None if server is None else buildserver.delegate(server, sys.argv[1:], env)
+    if code is None:
+        code = main()
+        _leave_warm_server(root, server, env, code)
     atexit._run_exitfuncs()  # what a normal exit runs; the teardown after it is skipped
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -43,6 +49,45 @@ def entry() -> None:
         except (OSError, ValueError):
             code = code or 1  # a closed or broken pipe: nothing more can be said
     os._exit(code)
+
+
+def _build_root(argv: list[str]) -> Path | None:
+    """The course a `course build` command line builds; None for any other command, or one
+    that does not parse (main() then says what is wrong)."""
+    if "-h" in argv or "--help" in argv:
+        return None
+    try:
+        args = _parser(_QuietParser).parse_args(argv)
+        return _course_root(args.root) if args.command == "build" else None
+    except (ValueError, CourseError):
+        return None
+
+
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise ValueError(message)
+
+
+def _server_socket(root: Path | None, env: dict[str, str]) -> Path | None:
+    """Where the warm build process (scripts/buildserver.py) for this `course build` listens
+    or would; None for another command, or where servers are off."""
+    if root is None or _server_minutes() == 0:
+        return None
+    return buildserver.socket_path(root, env)
+
+
+def _leave_warm_server(root, server: Path | None, env: dict[str, str], code: int) -> None:
+    """After a build that ran here, a warm process to run the next one; not after Ctrl-C
+    (the author may be stopping for the day)."""
+    if server is not None and code not in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+        buildserver.keep_warm(root, server, env)
+
+
+def _server_minutes() -> float:
+    try:
+        return buildserver.idle_minutes()
+    except CourseError:
+        return 0  # a bad COURSE_BUILD_SERVER: the build itself says so (_check_settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,8 +120,8 @@ def run(argv: list[str] | None = None) -> int:
     return COMMANDS[args.command](root, args)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="course", description=__doc__)
+def _parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser):
+    parser = kind(prog="course", description=__doc__)
     parser.add_argument(
         "--root", type=Path, default=None, help="the course folder (default: the current one)"
     )
@@ -103,6 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--port", type=int, default=8000, help="default 8000; 0 picks a free one")
     watch.add_argument("--host", default="127.0.0.1", help="a loopback address (default)")
     commands.add_parser("site", help="write build/site/: the course as a static web site")
+    commands.add_parser("stop", help="stop the warm build process (it also stops when idle)")
     commands.add_parser("bench", help="time the build against plain scripts and by hand")
     run = commands.add_parser("run", help="run a lesson as a plain script, guarded")
     run.add_argument("lesson", help="the lesson number NN, NN_slug or its file")
@@ -157,6 +203,15 @@ def _watch(root: Path, args) -> int:
     return command_watch(root, args.host, args.port)
 
 
+def _stop(root: Path, args) -> int:
+    """Ask the course's warm build processes to go (scripts/buildserver.py)."""
+    stopped = [
+        p for p in buildserver.servers_of(root, dict(os.environ)) if buildserver.ask_to_quit(p)
+    ]
+    print(f"stopped {len(stopped)} warm build process(es) of {root}")
+    return 0
+
+
 def _run(root: Path, args) -> int:
     return command_run(root, args.lesson)
 
@@ -182,6 +237,7 @@ COMMANDS = {
     "preview": _preview,
     "site": _site,
     "watch": _watch,
+    "stop": _stop,
     "run": _run,
     "bench": _bench,
 }
@@ -221,6 +277,7 @@ def _check_settings() -> None:
     from .settings import cell_timeout
 
     cell_timeout()
+    buildserver.idle_minutes()
 
 
 def command_run(root: Path, which: str) -> int:
@@ -287,7 +344,8 @@ def _build_all(root: Path, config: CourseConfig, paths: list[Path], jobs: int, o
     fresh = [p for p in paths if archive.is_fresh(p, root / "build" / p.stem, config)]
     stale = [p for p in paths if p not in fresh]
     digests = {path: kernelfork.code_digest(path) for path in stale}
-    if stale and on_deck is None:  # `course watch` keeps kernels started ahead instead
+    # `course watch` keeps kernels started ahead instead; a warm build process, a starter.
+    if stale and on_deck is None and not kernelfork.inherited():
         _start_kernel_starter(root, stale, digests)
     try:
         workers = _workers(jobs, len(stale))

@@ -34,6 +34,7 @@ import sys
 from pathlib import Path
 
 from .files import write_atomic
+from .lock import process_alive
 from .sandbox import PARENT_VARIABLE
 
 SANDBOX = Path(__file__).resolve().parent / "sandbox.py"  # every run of a lesson goes through it
@@ -107,6 +108,13 @@ def loading() -> bool:
         return False
     readable, _, _ = select.select([ready], [], [], 0)
     return not readable
+
+
+def inherited() -> bool:
+    """True in a build forked from a warm build process (scripts/buildserver.py) whose
+    starter still runs: the build asks it for its kernels instead of launching its own."""
+    process = _starter.get("process")
+    return process is not None and _starter["owner"] != os.getpid() and process_alive(process.pid)
 
 
 def stop() -> None:

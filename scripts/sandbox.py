@@ -35,6 +35,7 @@ import fcntl
 import json
 import os
 import runpy
+import select
 import signal
 import socket
 import struct
@@ -196,29 +197,69 @@ def serve_kernels(
     }
     if loaded is not None:
         os.close(loaded)  # the children hold it now
-    listener.settimeout(1.0)  # to reap the kernels that have ended, now and then
+    askers: dict[int, int] = {}  # pidfd of a process that asked for a kernel -> the kernel's
+    listener.settimeout(1.0)
     while True:
         _reap_kernels()
+        # A second now and then, to reap the kernels that have ended.
+        ready, _, _ = select.select([listener, *askers, *askers.values()], [], [], 1.0)
+        _end_orphans(askers, ready)
+        if listener not in ready:
+            continue
         try:
             connection, _ = listener.accept()
-        except TimeoutError:
+        except TimeoutError:  # an asker that has gone since
             continue
         with connection:
             try:
-                _answer(connection, listener, course_root, starters)
+                request, kernel = _answer(connection, listener, course_root, starters)
             except (OSError, ValueError):
-                pass  # an asker that gave up waiting, or a request that does not read
+                continue  # an asker that gave up waiting, or a request that does not read
+        if kernel is not None:
+            _watch_asker(askers, request, kernel)
 
 
-def _answer(connection: socket.socket, listener, course_root: str, starters: dict) -> None:
+def _watch_asker(askers: dict[int, int], request: dict, kernel: int) -> None:
+    """Have `kernel` (a pidfd) killed when the process that asked for it (PARENT_VARIABLE of
+    its environment: a build's worker) ends, however it ends. A kernel dies with this starter
+    too, but a starter kept by a warm build process (scripts/buildserver.py) outlives the
+    builds: a build killed outright would otherwise leave its kernels running until then."""
+    asker = request.get("env", {}).get(PARENT_VARIABLE, "")
+    try:
+        askers[os.pidfd_open(int(asker))] = kernel
+    except ValueError:  # no asker named: the kernel dies with this starter only
+        os.close(kernel)
+    except OSError:  # the asker has ended already
+        _kill(kernel)
+        os.close(kernel)
+
+
+def _end_orphans(askers: dict[int, int], ready: list) -> None:
+    """Kill the kernels whose asker has ended; forget those that have ended themselves."""
+    for asker, kernel in list(askers.items()):
+        if asker in ready or kernel in ready:
+            if kernel not in ready:
+                _kill(kernel)
+            os.close(asker)
+            os.close(kernel)
+            del askers[asker]
+
+
+def _kill(pidfd: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+
+
+def _answer(connection: socket.socket, listener, course_root: str, starters: dict) -> tuple:
+    """Fork the kernel asked for on `connection`: the request, and a pidfd of the kernel
+    (None when there is none: the asker then starts the kernel itself)."""
     connection.settimeout(10.0)
     request = json.loads(connection.makefile("rb").readline() or b"{}")
     if request.get("course_root") != course_root:
-        return  # closed without an answer: the asker starts the kernel itself
+        return request, None  # closed without an answer
     modules = tuple(request.get("modules", ()))
     if not modules:
-        _send_kernel(connection, _fork_kernel(request, [listener, connection]))
-        return
+        return request, _send_kernel(connection, _fork_kernel(request, [listener, connection]))
     if modules not in starters:
         starters[modules] = _starter_with(modules, listener)
     answer, fds = b"", []
@@ -230,11 +271,13 @@ def _answer(connection: socket.socket, listener, course_root: str, starters: dic
             pass
     if not fds:  # that starter has exited: its imports said something
         starters[modules] = None
-        return
+        return request, None
     try:
         socket.send_fds(connection, [answer], fds)
-    finally:
+    except OSError:
         os.close(fds[0])
+        raise
+    return request, fds[0]
 
 
 def _starter_with(
@@ -271,7 +314,7 @@ def _serve_forks(connection: socket.socket) -> None:
     requests = connection.makefile("rb")
     while line := requests.readline():  # until the parent has gone
         _reap_kernels()
-        _send_kernel(connection, _fork_kernel(json.loads(line), [connection]))
+        os.close(_send_kernel(connection, _fork_kernel(json.loads(line), [connection])))
 
 
 def _fork_kernel(request: dict, sockets: list[socket.socket]) -> int:
@@ -283,12 +326,15 @@ def _fork_kernel(request: dict, sockets: list[socket.socket]) -> int:
     return pid
 
 
-def _send_kernel(connection: socket.socket, pid: int) -> None:
+def _send_kernel(connection: socket.socket, pid: int) -> int:
+    """Send the kernel's pid and a pidfd of it; the pidfd is the caller's to close."""
     pidfd = os.pidfd_open(pid)  # before this process can reap it: the pid is still ours
     try:
         socket.send_fds(connection, [b"%d\n" % pid], [pidfd])
-    finally:
+    except OSError:
         os.close(pidfd)
+        raise
+    return pidfd
 
 
 def _imported_quietly(modules: list[str]) -> bool:

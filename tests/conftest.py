@@ -18,6 +18,9 @@ from scripts import runtime
 # What the command line does before building (scripts/runtime.py), for the tests that call
 # the stages directly.
 runtime.configure()
+# No warm build process left behind by the builds under test (scripts/buildserver.py): the
+# tests of it turn it on for their own builds, each in a TMPDIR of its own.
+os.environ["COURSE_BUILD_SERVER"] = "0"
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

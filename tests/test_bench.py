@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -12,7 +13,7 @@ from scripts.bench import CODE, SCALE_FIXTURES, _baseline_checkout, _pages_cpu, 
 from scripts.lesson import read_lesson
 from scripts.lessons import Lessons
 
-from .conftest import REPO
+from .conftest import REPO, copy_course
 
 
 def test_synthetic_course_has_forty_distinct_lessons_made_of_the_fixtures(tmp_path):
@@ -127,3 +128,49 @@ def _today_only(pages_cpu, broken):
         return {"seconds": 0.0, "pages": 1, "ms_per_page": 0.0}
 
     return measure
+
+
+def test_the_warm_figures_are_builds_run_by_a_warm_process_stopped_after(
+    tmp_path, short_temp, monkeypatch
+):
+    # Each build the bench starts is a `course build`; the build lock names the process
+    # that built. The first one builds here (and leaves the warm process): the others must
+    # have been built by the warm process, not by the command the bench started.
+    from scripts import bench, buildserver
+
+    monkeypatch.setenv("BENCH_RUNS", "1")
+    monkeypatch.setenv("TMPDIR", str(short_temp))
+    monkeypatch.setenv(buildserver.VARIABLE, "0")  # as run_benchmark sets it
+    course = copy_course(tmp_path / "course")
+    started, builders = [], []
+    real_popen = subprocess.Popen
+
+    def recording_popen(*args, **kwargs):
+        process = real_popen(*args, **kwargs)
+        started.append(process.pid)
+        return process
+
+    real_build = bench._build_with_peak
+
+    def build_and_ask_who(course_root, env=None):
+        measured = real_build(course_root, env)
+        builders.append(int((course_root / "build" / ".lock").read_text()))
+        return measured
+
+    monkeypatch.setattr(bench.subprocess, "Popen", recording_popen)
+    monkeypatch.setattr(bench, "_build_with_peak", build_and_ask_who)
+    figures = bench._warm(course, course / "sources" / "02_second.py")
+
+    assert set(figures) == {
+        "warm_clean_build_s",
+        "warm_noop_build_s",
+        "warm_prose_edit_s",
+        "warm_code_edit_s",
+    }
+    assert all(seconds > 0 for seconds in figures.values())
+    assert len(builders) == len(started) == 5  # the one that leaves it, then four
+    assert builders[0] == started[0]
+    assert all(
+        builder != command for builder, command in zip(builders[1:], started[1:], strict=True)
+    )
+    assert not list((short_temp / f"course-server-{os.getuid()}").glob("*.sock"))

@@ -209,12 +209,46 @@ def test_the_starter_and_its_kernels_die_with_the_process_that_started_them(tmp_
     pids = found.get(timeout=60)
     # the starter, two kernels, and the starter's children: the first kernel and numpy's starter
     assert len(pids) == 5
-    os.kill(child.pid, signal.SIGKILL)
-    child.join()
-    deadline = time.monotonic() + 10
+    assert all_gone_after_killing(child, pids)
+
+
+def test_a_forked_kernel_dies_with_the_process_that_asked_for_it_though_its_starter_lives(
+    tmp_path, starter
+):
+    # A warm build process keeps its starter across builds (scripts/buildserver.py): the
+    # kernels of a build killed outright must not wait for the starter to go.
+    import multiprocessing
+
+    lesson_file = write_lesson(tmp_path, "01_x.py", "import numpy\n")
+    starter(lesson_file)
+    found = multiprocessing.get_context("fork").Queue()
+
+    def ask_and_hang():  # a build's worker, killed outright while its kernels run
+        pids = []
+        for imports in ((), ("numpy",)):  # one forked by the starter, one by its child
+            kernel = execute._new_kernel(tmp_path, imports)
+            execute.run_sync(kernel.km.start_kernel)(cwd=str(kernel.run_dir))
+            pids.append(kernel.km.provisioner.process.pid)
+        found.put(pids)
+        time.sleep(60)
+
+    asker = multiprocessing.get_context("fork").Process(target=ask_and_hang)
+    asker.start()
+    kernels = found.get(timeout=60)
+    time.sleep(1.5)  # the starter looks at its askers at least once a second
+    assert all(alive(pid) for pid in kernels)
+    assert all_gone_after_killing(asker, kernels)
+    assert alive(kernelfork._starter["process"].pid)
+
+
+def all_gone_after_killing(process, pids: list[int], timeout: float = 10) -> bool:
+    """Kill `process` (a multiprocessing child) outright; whether `pids` are gone soon after."""
+    os.kill(process.pid, signal.SIGKILL)
+    process.join()
+    deadline = time.monotonic() + timeout
     while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(alive(pid) for pid in pids)
+    return not any(alive(pid) for pid in pids)
 
 
 def alive(pid: int) -> bool:
