@@ -11,7 +11,7 @@ NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PORT        ?= 8000
 
-.PHONY: all help setup build test lint run new watch readme bump preview site bench clean
+.PHONY: all help setup build test lint run new watch readme bump preview site stop bench clean
 
 all: build
 
@@ -74,6 +74,9 @@ bump: setup ## raise a lesson's version: make bump LESSON=02 [PART=major] [CHANG
 
 site: build ## the course as a static web site in build/site/ (README, "Publishing")
 	$(COURSE) site
+
+stop: setup ## stop the build process kept warm between builds (it stops by itself when idle)
+	$(COURSE) stop
 
 bench: setup ## time the build against plain scripts and the by-hand route
 	$(COURSE) bench

@@ -256,22 +256,13 @@ def _warm_listener(root: Path, path: Path) -> socket.socket:
     import gc
     import importlib
 
-    from . import kernelfork, runtime, scratch, warmbuild
-    from .config import load_config
-    from .lessons import Lessons
+    from . import runtime, scratch
 
     runtime.configure()  # first: it imports WeasyPrint the quick way (scripts/libraries.py)
     folder = scratch.enter()  # the warm-up's fonts, the kernel starter's socket: ours
     for stage in ("build", "schedule"):  # the pipeline, and the pool that runs it
         importlib.import_module(f"scripts.{stage}")
-    config = load_config(root)
-    warmbuild._warm_up(root, config)
-    lessons = Lessons.find(root)
-    buildable = [p for p in lessons.select([]) if p not in lessons.problems]
-    kernelfork.start(root, buildable, folder, at_once=True)  # kept for every build
-    deadline = time.monotonic() + kernelfork.ANSWER_WAIT
-    while kernelfork.loading() and time.monotonic() < deadline:  # torch, say: 2-3 s
-        time.sleep(0.05)
+    _warm_up(root, folder)
     gc.collect()
     gc.freeze()  # what is left is shared with the children, never collected in them
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -282,6 +273,28 @@ def _warm_listener(root: Path, path: Path) -> socket.socket:
     _bound[str(path)] = os.stat(warming).st_ino  # the socket file's, not the socket's
     os.replace(warming, path)
     return listener
+
+
+def _warm_up(root: Path, folder: Path) -> None:
+    """What watch's build process renders first (warmbuild.warm_up), and a kernel starter
+    with the lessons' imports loaded, kept for every build. A course whose settings or
+    lessons do not read yet gets neither: its builds will say what is wrong with them."""
+    from . import kernelfork, warmbuild
+    from .config import load_config
+    from .errors import CourseError
+    from .lessons import Lessons
+
+    try:
+        config = load_config(root)
+        lessons = Lessons.find(root)
+    except CourseError:
+        return
+    warmbuild.warm_up(root, config)
+    buildable = [p for p in lessons.select([]) if p not in lessons.problems]
+    kernelfork.start(root, buildable, folder, at_once=True)
+    deadline = time.monotonic() + kernelfork.ANSWER_WAIT
+    while kernelfork.loading() and time.monotonic() < deadline:  # torch, say: 2-3 s
+        time.sleep(0.05)
 
 
 def _dismiss_others(root: Path, path: Path) -> None:
@@ -297,6 +310,9 @@ def _dismiss_others(root: Path, path: Path) -> None:
         if not alive:
             for suffix in (".pid", ".sock", ".log"):
                 pid_file.with_suffix(suffix).unlink(missing_ok=True)
+    for log in path.parent.glob("*.log"):  # of a process that ended as it started
+        if log != path.with_suffix(".log") and not log.with_suffix(".pid").exists():
+            log.unlink(missing_ok=True)
     for other in path.parent.glob(f"{_root_digest(root)}-*.sock"):
         if other != path:
             ask_to_quit(other)

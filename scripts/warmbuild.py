@@ -42,7 +42,7 @@ def serve(root: Path, requests, emit) -> None:
     """Build each request read from `requests` (lines); report through `emit(event)`."""
     runtime.configure()
     scratch.enter()  # the warm-up's fonts and the spare kernels' folders too
-    _warm_up(root, load_config(root))
+    warm_up(root, load_config(root))
     _between_saves(root)  # the first code edit then finds its kernels started, torch loaded
     try:
         for line in requests:
@@ -118,7 +118,7 @@ def _on_shown(signum, frame) -> None:
 _shown = False
 
 
-def _warm_up(root: Path, config) -> None:
+def warm_up(root: Path, config) -> None:
     """Render a deck and a handout of `make new`'s skeleton (not executed) in a temporary
     folder, so that the first save does not pay what every process pays once: imports,
     templates, the deck's subset font, fontconfig and WeasyPrint's first layout (about 4 s

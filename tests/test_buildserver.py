@@ -15,9 +15,11 @@ import pytest
 from scripts import buildserver
 
 from .conftest import copy_course, run_build
+from .test_config import write as write_config
 from .test_robustness import start_build, wait_until_rendering
 
 SPAWNED = "A build process stays warm for the next build"
+SPAWNED_LINE = f"{SPAWNED} (2 min idle; COURSE_BUILD_SERVER=0 turns it off)"
 
 
 def server_env(temp: Path, minutes: str = "2") -> dict[str, str]:
@@ -154,6 +156,27 @@ def test_an_idle_warm_process_goes_by_itself_and_leaves_nothing(tmp_path, short_
     add_prose(root / "sources" / "02_second.py")
     again = run_build(root, "build", "02", env=server_env(short_temp, "0.05"))
     assert again.returncode == 0 and SPAWNED in again.stderr
+
+
+def test_a_course_whose_settings_do_not_read_gets_a_process_that_says_so(tmp_path, short_temp):
+    root = copy_course(tmp_path / "course")
+    write_config(root, "[tool.course]\ntitle = 3\n")
+    error = 'error: pyproject.toml:5: `tool.course.title` is 3, not text; quote it: "..."'
+    first = run_build(root, "build", env=server_env(short_temp))
+    assert first.returncode == 1 and first.stderr.splitlines() == [error, SPAWNED_LINE]
+    folder = short_temp / f"course-server-{os.getuid()}"
+    deadline = time.monotonic() + 90
+    while not list(folder.glob("*.sock")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    try:
+        again = run_build(root, "build", env=server_env(short_temp))
+        assert again.returncode == 1 and again.stderr.splitlines() == [error]
+        write_config(root, '[tool.course]\ntitle = "Fixed"\n')
+        fixed = run_build(root, "build", "02", env=server_env(short_temp))
+        assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+        assert fixed.stderr == ""  # built by the warm process, once the settings read
+    finally:
+        assert stop(root, short_temp).stdout.startswith("stopped 1 ")
 
 
 def test_another_code_course_or_start_setting_finds_another_process(tmp_path):
