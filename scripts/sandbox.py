@@ -311,9 +311,20 @@ def _starter_with(
 
 
 def _serve_forks(connection: socket.socket) -> None:
+    """Fork a kernel per request from the starter, until the starter has gone. The kernels
+    that have ended are reaped every second, not only at the next request: a starter kept
+    by a warm build process (scripts/buildserver.py) may wait many minutes for one. The
+    starter sends a request only once the last is answered (`_answer`), so no second line
+    can wait unseen in the reader's buffer while `select` waits on the socket."""
     requests = connection.makefile("rb")
-    while line := requests.readline():  # until the parent has gone
+    while True:
         _reap_kernels()
+        readable, _, _ = select.select([connection], [], [], 1.0)
+        if not readable:
+            continue
+        line = requests.readline()
+        if not line:
+            return
         os.close(_send_kernel(connection, _fork_kernel(json.loads(line), [connection])))
 
 

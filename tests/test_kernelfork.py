@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -238,7 +239,23 @@ def test_a_forked_kernel_dies_with_the_process_that_asked_for_it_though_its_star
     time.sleep(1.5)  # the starter looks at its askers at least once a second
     assert all(alive(pid) for pid in kernels)
     assert all_gone_after_killing(asker, kernels)
-    assert alive(kernelfork._starter["process"].pid)
+    starter_pid = kernelfork._starter["process"].pid
+    assert alive(starter_pid)
+    # Reaped while the starter waits for its next request, not left as zombies until then.
+    deadline = time.monotonic() + 5
+    while zombies_under(starter_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert zombies_under(starter_pid) == []
+
+
+def zombies_under(pid: int) -> list[int]:
+    """The processes below `pid` that have ended and wait to be reaped."""
+    found = []
+    for child in children(pid):
+        if not alive(child) and Path(f"/proc/{child}").exists():
+            found.append(child)
+        found += zombies_under(child)
+    return found
 
 
 def all_gone_after_killing(process, pids: list[int], timeout: float = 10) -> bool:
