@@ -36,6 +36,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -115,7 +116,7 @@ def _root_digest(root: Path) -> str:
 def delegate(path: Path, argv: list[str], env: dict[str, str]) -> int | None:
     """Run `course build` (`argv`) in the warm server listening at `path` (socket_path): its
     exit code, or None when no server takes it on (none, or one going): build here."""
-    if not path.exists():
+    if not path.exists() or not _ours(path.parent):
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -124,6 +125,10 @@ def delegate(path: Path, argv: list[str], env: dict[str, str]) -> int | None:
         request = {"argv": argv, "cwd": os.getcwd(), "env": env}
         socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
         child = int(_read_message(connection)["pid"])
+    except TimeoutError:  # a server that has stopped answering (stopped, or stuck)
+        connection.close()
+        _put_down(path)  # so that this build leaves a new one
+        return None
     except (OSError, ValueError, KeyError, TypeError):
         connection.close()
         return None  # a server gone or going: this build runs here
@@ -155,6 +160,18 @@ def _wait_for(connection: socket.socket, child: int) -> int:
         connection.close()
 
 
+def _put_down(path: Path) -> None:
+    """End the server at `path` that no longer answers, and remove its socket and pid file.
+    A live server answers within milliseconds: it is bound only once warm."""
+    pid_file = path.with_suffix(".pid")
+    try:
+        os.kill(int(pid_file.read_text() or 0), signal.SIGKILL)  # its starter dies with it
+    except (OSError, ValueError):
+        pass
+    for leftover in (path, pid_file):
+        leftover.unlink(missing_ok=True)
+
+
 def _read_message(connection: socket.socket) -> dict:
     """One JSON line; ValueError when the other end closed first."""
     data = b""
@@ -169,9 +186,9 @@ def _read_message(connection: socket.socket) -> dict:
 def keep_warm(root: Path, path: Path, env: dict[str, str]) -> None:
     """After a build that ran here: start a server at `path` for the next one, unless one
     is running or starting (the server itself checks: a second one exits at once)."""
-    if _answers(path):
-        return
     path.parent.mkdir(mode=0o700, exist_ok=True)
+    if not _ours(path.parent) or _answers(path) or _starting(path):
+        return
     log = path.with_suffix(".log")
     with open(log, "wb") as output:
         subprocess.Popen(
@@ -191,9 +208,31 @@ def keep_warm(root: Path, path: Path, env: dict[str, str]) -> None:
     )
 
 
+def _ours(folder: Path) -> bool:
+    """Whether the socket folder is this user's alone. In a shared /tmp, anyone may make a
+    folder of that name first; a server found in it would be sent the build's environment
+    and terminal, so such a folder is never used."""
+    try:
+        info = folder.lstat()
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def _starting(path: Path) -> bool:
+    """Whether a server for `path` is still warming up (its pid file names a live process)."""
+    from .lock import process_alive
+
+    try:
+        return process_alive(int(path.with_suffix(".pid").read_text() or 0))
+    except (OSError, ValueError):
+        return False
+
+
 def _answers(path: Path) -> bool:
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(ANSWER_WAIT)  # a stopped server's full queue blocks a connect
             probe.connect(str(path))
             probe.sendall(b'{"ping": true}\n')
         return True

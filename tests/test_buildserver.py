@@ -3,8 +3,10 @@ the next build runs in it and looks the same, stops as a build stops, and leaves
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -147,6 +149,26 @@ def test_a_build_killed_outright_stops_its_run_in_the_warm_process_and_its_kerne
     assert gone(server)
 
 
+def test_a_warm_process_that_stopped_answering_is_put_down_and_replaced(tmp_path, short_temp):
+    root = copy_course(tmp_path / "course")
+    server = warm_server(root, short_temp)
+    os.kill(server, signal.SIGSTOP)  # as a stuck process would: it takes no build on
+    add_prose(root / "sources" / "02_second.py")
+    try:
+        built = run_build(root, "build", "02", timeout=120, env=server_env(short_temp))
+        assert built.returncode == 0, built.stdout + built.stderr
+        assert SPAWNED in built.stderr  # built here, after 5 s, and a new process left
+        assert gone(server)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGKILL)
+        folder = short_temp / f"course-server-{os.getuid()}"
+        deadline = time.monotonic() + 90
+        while not list(folder.glob("*.sock")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert stop(root, short_temp).stdout.startswith("stopped 1 ")
+
+
 def test_an_idle_warm_process_goes_by_itself_and_leaves_nothing(tmp_path, short_temp):
     root = copy_course(tmp_path / "course")
     server = warm_server(root, short_temp, minutes="0.05")  # 3 s
@@ -189,6 +211,29 @@ def test_another_code_course_or_start_setting_finds_another_process(tmp_path):
     assert buildserver.socket_path(tmp_path / "one", {**env, "PYTHONHASHSEED": "1"}) != one
     # Where a socket's name would not fit, there is no server: the build runs here.
     assert buildserver.socket_path(tmp_path / "one", {**env, "TMPDIR": "/t" * 60}) is None
+
+
+def test_a_socket_folder_anyone_else_could_write_to_is_never_used(tmp_path, short_temp):
+    # In a shared /tmp another user can make the folder first: a process listening there
+    # would be handed the build's environment and terminal.
+    root = copy_course(tmp_path / "course")
+    folder = short_temp / f"course-server-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    folder.chmod(0o777)
+    env = {**os.environ, **server_env(short_temp)}
+    path = buildserver.socket_path(root, env)
+    impostor = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    impostor.bind(str(path))
+    impostor.listen(1)
+    try:
+        built = run_build(root, "build", "02", env=server_env(short_temp))
+        assert built.returncode == 0, built.stdout + built.stderr
+        assert SPAWNED not in built.stderr  # no process started into that folder either
+        impostor.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            impostor.accept()  # nobody came
+    finally:
+        impostor.close()
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "inf"])
