@@ -21,7 +21,9 @@ What keeps it safe:
 - Ctrl-C or SIGTERM on `course build` is passed on to the child; a `course build` killed
   outright (SIGKILL) closes the socket, and the child, told by SIGIO, stops as on SIGTERM:
   nothing half-built is published, and the build lock goes with it (scripts/lock.py).
-- A server that does not answer within ANSWER_WAIT seconds is passed by: the build runs here.
+- A server that does not answer within ANSWER_WAIT seconds (stopped, stuck) is put down: the
+  build runs here and leaves a new one. The socket's folder is used only if it is this user's
+  alone: a server someone else placed there would be handed the build's environment.
 - It exits after COURSE_BUILD_SERVER minutes without a build (DEFAULT_IDLE_MINUTES); 0 turns
   servers off. The tests and the bench's cold measures run with it off.
 """
@@ -52,9 +54,8 @@ SOCKET_PATH_MAX = 107 if sys.platform.startswith("linux") else 103
 # What a started Python has already read from its environment, for good: a server started
 # with other values than a build's would build differently, so they are part of its identity.
 READ_AT_START = ("PYTHON", "LANG", "LC_", "MPL", "TZ")
-# Passed on to the build: Ctrl-C as itself, a closed terminal as a request to stop.
 _bound: dict[str, int] = {}  # socket path -> the inode this server bound there
-
+# Passed on to the build: Ctrl-C as itself, a closed terminal as a request to stop.
 FORWARDED = {
     signal.SIGINT: signal.SIGINT,
     signal.SIGTERM: signal.SIGTERM,
@@ -165,7 +166,10 @@ def _put_down(path: Path) -> None:
     A live server answers within milliseconds: it is bound only once warm."""
     pid_file = path.with_suffix(".pid")
     try:
-        os.kill(int(pid_file.read_text() or 0), signal.SIGKILL)  # its starter dies with it
+        pid = int(pid_file.read_text() or 0)
+        # Only a build server: a pid file outlived by its process may name another by now.
+        if pid and b"scripts.buildserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            os.kill(pid, signal.SIGKILL)  # its starter dies with it
     except (OSError, ValueError):
         pass
     for leftover in (path, pid_file):
@@ -276,7 +280,10 @@ def _claim(path: Path) -> bool:
             fd = os.open(pid_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             try:
-                holder = int(pid_file.read_text() or 0)
+                text = pid_file.read_text()
+                if not text and time.time() - pid_file.stat().st_mtime < ANSWER_WAIT:
+                    return False  # made this instant by another, its pid not yet in
+                holder = int(text or 0)
             except (OSError, ValueError):
                 holder = 0
             if holder and process_alive(holder):
