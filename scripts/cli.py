@@ -1,4 +1,5 @@
-"""`course`, the command line: build, lint, run, new, watch, readme, bump, preview, site, bench."""
+"""`course`, the command line: build, lint, run, new, watch, readme, bump, preview, site,
+stop, bench."""
 
 from __future__ import annotations
 
