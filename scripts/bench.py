@@ -63,15 +63,7 @@ def _run_benchmark(root: Path) -> dict:
         # The handouts' figures depend on it (scripts/libraries.py): recorded beside them.
         figures["font_subsetter"] = _font_subsetter()
         figures["by_hand_s"] = _median(lambda: _by_hand(lessons, Path(tmp) / "by-hand"))
-        clean, peaks = [], []
-        for _ in range(_runs()):
-            shutil.rmtree(course / "build", ignore_errors=True)
-            seconds, *peak = _build_with_peak(course)
-            clean.append(seconds)
-            peaks.append(peak)
-        figures["clean_build_s"] = statistics.median(clean)
-        figures["peak_rss_mb"] = max(rss for rss, _ in peaks) / 2**20
-        figures["peak_pss_mb"] = max(pss for _, pss in peaks) / 2**20
+        figures.update(_clean_builds(course))
         figures["noop_build_s"] = _median(lambda: _build_with_peak(course)[0])
         figures.update(_handout_pages(root, course, Path(tmp)))
         edited = lessons[0]
@@ -179,21 +171,11 @@ def _scale(root: Path, course: Path, lessons: int) -> dict:
     if not all(path.is_file() for path in templates):
         templates = sorted((root / "sources").glob("[0-9][0-9]_*.py"))
     synthetic_course(templates, course, lessons)
-    clean = []
-    for _ in range(_runs()):
-        shutil.rmtree(course / "build", ignore_errors=True)
-        clean.append(_build_with_peak(course))
-    seconds = statistics.median(run[0] for run in clean)
-    figures = {
-        "lessons": lessons,
-        "clean_build_s": seconds,
-        "per_lesson_s": seconds / lessons,
-        "noop_build_s": _build_with_peak(course)[0],
-        "peak_rss_mb": max(run[1] for run in clean) / 2**20,
-        "peak_pss_mb": max(run[2] for run in clean) / 2**20,
-    }
+    figures = {"lessons": lessons, **_clean_builds(course)}
+    figures["per_lesson_s"] = figures["clean_build_s"] / lessons
+    figures["noop_build_s"] = _build_with_peak(course)[0]
     with _warm_server(course) as warm:
-        figures["warm_clean_build_s"] = _median(lambda: _clean_build(course, warm))
+        figures["warm_clean_build_s"] = _median(lambda: _clean_build(course, warm)[0])
     figures["warm_per_lesson_s"] = figures["warm_clean_build_s"] / lessons
     return figures
 
@@ -201,7 +183,7 @@ def _scale(root: Path, course: Path, lessons: int) -> dict:
 def _warm(course: Path, edited: Path) -> dict:
     """The clean build, the no-op and the two edits again, each run by a warm build process."""
     with _warm_server(course) as env:
-        figures = {"warm_clean_build_s": _median(lambda: _clean_build(course, env))}
+        figures = {"warm_clean_build_s": _median(lambda: _clean_build(course, env)[0])}
         figures["warm_noop_build_s"] = _median(lambda: _build_with_peak(course, env)[0])
         for kind in ("prose", "code"):
             edit = _median(lambda kind=kind: _edit_and_build(course, edited, kind, env))
@@ -229,9 +211,19 @@ def _warm_server(course: Path):
             time.sleep(0.1)
 
 
-def _clean_build(course: Path, env: dict) -> float:
+def _clean_builds(course: Path) -> dict:
+    """`BENCH_RUNS` clean builds: their median seconds, and the highest peaks of memory."""
+    runs = [_clean_build(course) for _ in range(_runs())]
+    return {
+        "clean_build_s": statistics.median(seconds for seconds, _, _ in runs),
+        "peak_rss_mb": max(rss for _, rss, _ in runs) / 2**20,
+        "peak_pss_mb": max(pss for _, _, pss in runs) / 2**20,
+    }
+
+
+def _clean_build(course: Path, env: dict | None = None) -> tuple[float, int, int]:
     shutil.rmtree(course / "build", ignore_errors=True)
-    return _build_with_peak(course, env)[0]
+    return _build_with_peak(course, env)
 
 
 def print_table(f: dict) -> None:

@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 from .errors import SettingError
+from .lock import process_alive
 
 VARIABLE = "COURSE_BUILD_SERVER"
 DEFAULT_IDLE_MINUTES = 15.0
@@ -165,26 +166,34 @@ def _put_down(path: Path) -> None:
     """End the server at `path` that no longer answers, and remove its socket and pid file.
     A live server answers within milliseconds: it is bound only once warm."""
     pid_file = path.with_suffix(".pid")
+    pid = _recorded_pid(pid_file)
     try:
-        pid = int(pid_file.read_text() or 0)
         # Only a build server: a pid file outlived by its process may name another by now.
         if pid and b"scripts.buildserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
             os.kill(pid, signal.SIGKILL)  # its starter dies with it
-    except (OSError, ValueError):
+    except OSError:
         pass
     for leftover in (path, pid_file):
         leftover.unlink(missing_ok=True)
 
 
-def _read_message(connection: socket.socket) -> dict:
-    """One JSON line; ValueError when the other end closed first."""
-    data = b""
+def _read_message(connection: socket.socket, data: bytes = b"") -> dict:
+    """One JSON line, its start `data` if already read; ValueError when the other end closed
+    first."""
     while not data.endswith(b"\n"):
         piece = connection.recv(65536)
         if not piece:
             raise ValueError("closed")
         data += piece
     return json.loads(data)
+
+
+def _recorded_pid(pid_file: Path) -> int:
+    """The pid a server wrote in its pid file; 0 when there is none (yet) or it does not read."""
+    try:
+        return int(pid_file.read_text() or 0)
+    except (OSError, ValueError):
+        return 0
 
 
 def keep_warm(root: Path, path: Path, env: dict[str, str]) -> None:
@@ -225,20 +234,21 @@ def _ours(folder: Path) -> bool:
 
 def _starting(path: Path) -> bool:
     """Whether a server for `path` is still warming up (its pid file names a live process)."""
-    from .lock import process_alive
-
-    try:
-        return process_alive(int(path.with_suffix(".pid").read_text() or 0))
-    except (OSError, ValueError):
-        return False
+    pid = _recorded_pid(path.with_suffix(".pid"))
+    return bool(pid) and process_alive(pid)
 
 
 def _answers(path: Path) -> bool:
+    return _tell(path, {"ping": True})
+
+
+def _tell(path: Path, message: dict) -> bool:
+    """Send `message` to the server at `path`, expecting no answer: True if one took it."""
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-            probe.settimeout(ANSWER_WAIT)  # a stopped server's full queue blocks a connect
-            probe.connect(str(path))
-            probe.sendall(b'{"ping": true}\n')
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(ANSWER_WAIT)  # a stopped server's full queue blocks a connect
+            connection.connect(str(path))
+            connection.sendall(json.dumps(message).encode() + b"\n")
         return True
     except OSError:
         return False
@@ -272,8 +282,6 @@ def _exit_cleanly(signum, frame) -> None:
 def _claim(path: Path) -> bool:
     """One server per socket name: its pid file, made exclusively, or taken over from a
     process that no longer runs."""
-    from .lock import process_alive
-
     pid_file = path.with_suffix(".pid")
     for _ in range(2):
         try:
@@ -346,39 +354,31 @@ def _warm_up(root: Path, folder: Path) -> None:
 def _dismiss_others(root: Path, path: Path) -> None:
     """Ask the servers of this course by older code to go (they finish their builds first),
     and remove what servers that were killed left in the folder."""
-    from .lock import process_alive
-
     for pid_file in path.parent.glob("*.pid"):
-        try:
-            alive = process_alive(int(pid_file.read_text() or 0))
-        except (OSError, ValueError):
-            alive = False
-        if not alive:
+        pid = _recorded_pid(pid_file)
+        if not (pid and process_alive(pid)):
             for suffix in (".pid", ".sock", ".log"):
                 pid_file.with_suffix(suffix).unlink(missing_ok=True)
     for log in path.parent.glob("*.log"):  # of a process that ended as it started
         if log != path.with_suffix(".log") and not log.with_suffix(".pid").exists():
             log.unlink(missing_ok=True)
-    for other in path.parent.glob(f"{_root_digest(root)}-*.sock"):
+    for other in _sockets_of(root, path.parent):
         if other != path:
             ask_to_quit(other)
 
 
 def ask_to_quit(path: Path) -> bool:
     """Tell the server at `path` to go once its builds are done: True if one was there."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.settimeout(ANSWER_WAIT)
-            connection.connect(str(path))
-            connection.sendall(b'{"quit": true}\n')
-        return True
-    except OSError:
-        return False
+    return _tell(path, {"quit": True})
 
 
 def servers_of(root: Path, env: dict[str, str]) -> list[Path]:
     """The sockets of `root`'s servers, whatever code they run (`course stop`)."""
-    return sorted(_folder(env).glob(f"{_root_digest(root)}-*.sock"))
+    return _sockets_of(root, _folder(env))
+
+
+def _sockets_of(root: Path, folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{_root_digest(root)}-*.sock"))
 
 
 def _accept_until_idle(listener: socket.socket, path: Path, idle_seconds: float) -> None:
@@ -410,14 +410,12 @@ def _receive(connection: socket.socket) -> tuple[dict, list[int]]:
     connection.settimeout(ANSWER_WAIT)
     try:
         data, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
-        while data and not data.endswith(b"\n"):
-            piece = connection.recv(1 << 20)
-            if not piece:
-                break
-            data += piece
-        return json.loads(data), fds
-    except (OSError, ValueError):
+    except OSError:
         return {}, []
+    try:
+        return _read_message(connection, data), fds
+    except (OSError, ValueError):
+        return {}, fds  # closed by the caller, as for any message
 
 
 def _reaped(children: set[int]) -> set[int]:

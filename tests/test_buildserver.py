@@ -33,12 +33,18 @@ def warm_server(root: Path, temp: Path, minutes: str = "2") -> int:
     built = run_build(root, "build", "--jobs", "2", env=server_env(temp, minutes))
     assert built.returncode == 0, built.stdout + built.stderr
     assert SPAWNED in built.stderr
+    socket_file = listening(temp)
+    return int(socket_file.with_suffix(".pid").read_text())
+
+
+def listening(temp: Path) -> Path:
+    """The socket of the one warm process in `temp`, once it listens (90 s at most)."""
     folder = temp / f"course-server-{os.getuid()}"
     deadline = time.monotonic() + 90
     while not list(folder.glob("*.sock")) and time.monotonic() < deadline:
         time.sleep(0.2)
     [socket_file] = folder.glob("*.sock")
-    return int(socket_file.with_suffix(".pid").read_text())
+    return socket_file
 
 
 def descendants(pid: int) -> set[int]:
@@ -162,10 +168,7 @@ def test_a_warm_process_that_stopped_answering_is_put_down_and_replaced(tmp_path
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(server, signal.SIGKILL)
-        folder = short_temp / f"course-server-{os.getuid()}"
-        deadline = time.monotonic() + 90
-        while not list(folder.glob("*.sock")) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        listening(short_temp)  # the new one
         assert stop(root, short_temp).stdout.startswith("stopped 1 ")
 
 
@@ -186,10 +189,7 @@ def test_a_course_whose_settings_do_not_read_gets_a_process_that_says_so(tmp_pat
     error = 'error: pyproject.toml:5: `tool.course.title` is 3, not text; quote it: "..."'
     first = run_build(root, "build", env=server_env(short_temp))
     assert first.returncode == 1 and first.stderr.splitlines() == [error, SPAWNED_LINE]
-    folder = short_temp / f"course-server-{os.getuid()}"
-    deadline = time.monotonic() + 90
-    while not list(folder.glob("*.sock")) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    listening(short_temp)
     try:
         again = run_build(root, "build", env=server_env(short_temp))
         assert again.returncode == 1 and again.stderr.splitlines() == [error]
