@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import buildserver, runtime
@@ -175,55 +176,68 @@ def _scale(root: Path, course: Path, lessons: int) -> dict:
     figures["per_lesson_s"] = figures["clean_build_s"] / lessons
     figures["noop_build_s"] = _build_with_peak(course)[0]
     with _warm_server(course) as warm:
-        figures["warm_clean_build_s"] = _median(lambda: _clean_build(course, warm)[0])
+        figures.update(_clean_builds(course, warm))
     figures["warm_per_lesson_s"] = figures["warm_clean_build_s"] / lessons
     return figures
 
 
 def _warm(course: Path, edited: Path) -> dict:
     """The clean build, the no-op and the two edits again, each run by a warm build process."""
-    with _warm_server(course) as env:
-        figures = {"warm_clean_build_s": _median(lambda: _clean_build(course, env)[0])}
-        figures["warm_noop_build_s"] = _median(lambda: _build_with_peak(course, env)[0])
+    with _warm_server(course) as warm:
+        figures = _clean_builds(course, warm)
+        figures["warm_noop_build_s"] = _median(lambda: _build_with_peak(course, warm)[0])
         for kind in ("prose", "code"):
-            edit = _median(lambda kind=kind: _edit_and_build(course, edited, kind, env))
+            edit = _median(lambda kind=kind: _edit_and_build(course, edited, kind, warm))
             figures[f"warm_{kind}_edit_s"] = edit
     return figures
+
+
+@dataclass(frozen=True)
+class _Warm:
+    """A warm build process: the environment its builds are run in, and its pid. A build it
+    runs is a child of it, not of the command the bench starts (which only waits): its memory
+    is sampled in this process's tree, which also holds the idle process and its kernel
+    starter, as the machine does while an author builds."""
+
+    env: dict
+    pid: int
 
 
 @contextlib.contextmanager
 def _warm_server(course: Path):
     """A warm build process for `course`, left by a build as an author's would be and waited
-    for until it listens; the environment its builds are run in; stopped after."""
+    for until it listens; stopped after."""
     env = dict(os.environ, **{buildserver.VARIABLE: "30"})
     path = buildserver.socket_path(course, env)
     if path is None:
         raise SettingError("TMPDIR", "too long for a warm build process's socket", "shorten it")
-    _build_with_peak(course, env)  # builds here, then leaves the process
+    _build_with_peak(course, _Warm(env, 0))  # builds here, then leaves the process
     deadline = time.monotonic() + 300
     while not path.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     try:
-        yield env
+        yield _Warm(env, buildserver.server_pid(path))
     finally:
         buildserver.ask_to_quit(path)
         while path.exists() and time.monotonic() < deadline + 60:
             time.sleep(0.1)
 
 
-def _clean_builds(course: Path) -> dict:
-    """`BENCH_RUNS` clean builds: their median seconds, and the highest peaks of memory."""
-    runs = [_clean_build(course) for _ in range(_runs())]
+def _clean_builds(course: Path, warm: _Warm | None = None) -> dict:
+    """`BENCH_RUNS` clean builds: their median seconds, and the highest peaks of memory
+    (named `warm_...` when a warm process ran them)."""
+    runs = [_clean_build(course, warm) for _ in range(_runs())]
+    prefix = "warm_" if warm else ""
     return {
-        "clean_build_s": statistics.median(seconds for seconds, _, _ in runs),
-        "peak_rss_mb": max(rss for _, rss, _ in runs) / 2**20,
-        "peak_pss_mb": max(pss for _, _, pss in runs) / 2**20,
+        f"{prefix}clean_build_s": statistics.median(seconds for seconds, _, _ in runs),
+        f"{prefix}peak_rss_mb": max(rss for _, rss, _ in runs) / 2**20,
+        f"{prefix}peak_pss_mb": max(pss for _, _, pss in runs) / 2**20,
     }
 
 
-def _clean_build(course: Path, env: dict | None = None) -> tuple[float, int, int]:
+def _clean_build(course: Path, warm: _Warm | None = None) -> tuple[float, int, int]:
     shutil.rmtree(course / "build", ignore_errors=True)
-    return _build_with_peak(course, env)
+    return _build_with_peak(course, warm)
 
 
 def print_table(f: dict) -> None:
@@ -262,17 +276,22 @@ def print_table(f: dict) -> None:
     print(f"  {'measure':<44} {'seconds':>8}  ratio")
     for name, seconds, ratio in rows:
         print(f"  {name:<44} {seconds:>8.2f}  {ratio}")
-    print(
-        f"  {'peak memory (RSS) of the clean build':<44} {f['peak_rss_mb']:>6.0f}MB  "
-        f"target <= 2048 MB; PSS {f['peak_pss_mb']:.0f} MB"
-    )
+    for name, prefix in (
+        ("peak memory (RSS) of the clean build", ""),
+        ("warm process: clean build's peak (RSS)", "warm_"),  # the process's idle tree in it
+    ):
+        print(
+            f"  {name:<44} {f[prefix + 'peak_rss_mb']:>6.0f}MB  "
+            f"target <= 2048 MB; PSS {f[prefix + 'peak_pss_mb']:.0f} MB"
+        )
     _print_watch(f)
     for s in f["scale"]:
         print(
             f"  synthetic course of {s['lessons']:>2} lessons: clean {s['clean_build_s']:.1f} s "
             f"({s['per_lesson_s']:.2f} s per lesson; warm {s['warm_per_lesson_s']:.2f} s), "
             f"no-op {s['noop_build_s']:.2f} s, "
-            f"peak {s['peak_rss_mb']:.0f} MB (PSS {s['peak_pss_mb']:.0f} MB)"
+            f"peak {s['peak_rss_mb']:.0f} MB (PSS {s['peak_pss_mb']:.0f} MB; "
+            f"warm {s['warm_peak_rss_mb']:.0f} MB, PSS {s['warm_peak_pss_mb']:.0f} MB)"
         )
     _print_scale_ratio(f["scale"])
 
@@ -408,19 +427,20 @@ def _by_hand(lessons: list[Path], work: Path) -> float:
     return total
 
 
-def _build_with_peak(course: Path, env: dict | None = None) -> tuple[float, int, int]:
+def _build_with_peak(course: Path, warm: _Warm | None = None) -> tuple[float, int, int]:
     """Seconds of one `build`, the largest summed RSS of its process tree, and their summed
-    PSS at its peaks (_sample_memory). A build run by a warm process (`env` turning it on)
-    is not in that tree: only its seconds count."""
+    PSS at its peaks (_sample_memory). With `warm`, the build is sent to that warm process
+    (or leaves one, when it has no pid yet), and that process's tree is sampled too."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "scripts", "--root", str(course), "build"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=env,
+        env=warm.env if warm else None,
     )
     peak = [0, 0]
-    sampler = threading.Thread(target=_sample_memory, args=(process, peak), daemon=True)
+    roots = [process.pid, warm.pid] if warm and warm.pid else [process.pid]
+    sampler = threading.Thread(target=_sample_memory, args=(process, roots, peak), daemon=True)
     sampler.start()
     process.wait()
     seconds = time.perf_counter() - started
@@ -428,8 +448,9 @@ def _build_with_peak(course: Path, env: dict | None = None) -> tuple[float, int,
     return seconds, peak[0], peak[1]
 
 
-def _sample_memory(process: subprocess.Popen, peak: list[int]) -> None:
-    """Every 50 ms, the summed RSS of the processes that were there 50 ms before too, and at
+def _sample_memory(process: subprocess.Popen, roots: list[int], peak: list[int]) -> None:
+    """While `process` runs, every 50 ms, the summed RSS of the processes under `roots` (the
+    command's, and a warm process's) that were there 50 ms before too, and at
     each new peak their summed PSS. A worker starts a kernel by forking: until the kernel's
     program replaces the child, milliseconds later, the child shows its parent's memory,
     which it shares rather than holds. Sampled in that moment, one kernel launch of the 80 in
@@ -440,7 +461,7 @@ def _sample_memory(process: subprocess.Popen, peak: list[int]) -> None:
     which every 50 ms would take most of a core from the build being timed."""
     seen: set[int] = set()
     while process.poll() is None:
-        tree = set(_tree(process.pid))
+        tree = {pid for root in roots for pid in _tree(root)}
         rss = sum(_memory(pid, "VmRSS:", "status") for pid in tree & seen)
         if rss > peak[0]:
             peak[0] = rss
@@ -477,7 +498,7 @@ def _memory(pid: int, field: str, table: str) -> int:
     return 0
 
 
-def _edit_and_build(course: Path, lesson: Path, kind: str, env: dict | None = None) -> float:
+def _edit_and_build(course: Path, lesson: Path, kind: str, warm: _Warm | None = None) -> float:
     text = lesson.read_text(encoding="utf-8")
     stamp = time.monotonic_ns()
     if kind == "prose":  # a new prose cell: no code changed
@@ -485,4 +506,4 @@ def _edit_and_build(course: Path, lesson: Path, kind: str, env: dict | None = No
     else:  # a new, harmless code cell: the lesson must run again
         text = text.rstrip("\n") + f"\n\n# %%\n_bench_edit = {stamp}\n"
     lesson.write_text(text, encoding="utf-8")
-    return _build_with_peak(course, env)[0]
+    return _build_with_peak(course, warm)[0]

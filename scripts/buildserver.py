@@ -367,6 +367,11 @@ def _dismiss_others(root: Path, path: Path) -> None:
             ask_to_quit(other)
 
 
+def server_pid(path: Path) -> int:
+    """The pid of the server whose socket is `path` (the bench samples its memory); 0 if none."""
+    return _recorded_pid(path.with_suffix(".pid"))
+
+
 def ask_to_quit(path: Path) -> bool:
     """Tell the server at `path` to go once its builds are done: True if one was there."""
     return _tell(path, {"quit": True})

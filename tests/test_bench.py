@@ -150,27 +150,40 @@ def test_the_warm_figures_are_builds_run_by_a_warm_process_stopped_after(
         started.append(process.pid)
         return process
 
-    real_build = bench._build_with_peak
+    real_build, real_tree = bench._build_with_peak, bench._tree
+    sampled: set[int] = set()  # every process the memory sampler saw
 
-    def build_and_ask_who(course_root, env=None):
-        measured = real_build(course_root, env)
+    def build_and_ask_who(course_root, warm=None):
+        measured = real_build(course_root, warm)
         builders.append(int((course_root / "build" / ".lock").read_text()))
         return measured
 
+    def tree_seen(root_pid):
+        tree = real_tree(root_pid)
+        sampled.update(tree)
+        return tree
+
     monkeypatch.setattr(bench.subprocess, "Popen", recording_popen)
     monkeypatch.setattr(bench, "_build_with_peak", build_and_ask_who)
+    monkeypatch.setattr(bench, "_tree", tree_seen)
     figures = bench._warm(course, course / "sources" / "02_second.py")
 
     assert set(figures) == {
         "warm_clean_build_s",
+        "warm_peak_rss_mb",
+        "warm_peak_pss_mb",
         "warm_noop_build_s",
         "warm_prose_edit_s",
         "warm_code_edit_s",
     }
-    assert all(seconds > 0 for seconds in figures.values())
+    assert all(figure > 0 for figure in figures.values())
     assert len(builders) == len(started) == 5  # the one that leaves it, then four
     assert builders[0] == started[0]
     assert all(
         builder != command for builder, command in zip(builders[1:], started[1:], strict=True)
     )
+    # The warm clean build's memory was sampled where it ran: in the warm process's tree (the
+    # builder is its child; the command the bench started only waited). A no-op is over too
+    # soon to be sure a 50 ms sampler sees it.
+    assert builders[1] in sampled
     assert not list((short_temp / f"course-server-{os.getuid()}").glob("*.sock"))
