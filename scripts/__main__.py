@@ -1,5 +1,5 @@
 """`python -m scripts ...`: the build tool's entry point."""
 
-from .cli import entry
+from .entry import entry
 
 entry()

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import filecmp
-import functools
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,10 +16,10 @@ from pathlib import Path
 from .config import CourseConfig
 from .files import write_atomic
 from .lesson import Lesson, LessonError, header_line
+from .toolprint import tool_fingerprint
 
 MANIFEST = ".built.json"
 SOURCE_COPY = ".source.py"
-TOOL_PACKAGE = Path(__file__).resolve().parent  # scripts/: the build tool's own code
 COMMITTED_VERSION = re.compile(rb'^#\s+version:\s*"(\d+\.\d+)"', re.MULTILINE)
 
 
@@ -54,36 +52,10 @@ class Manifest:
         return f"{self.lesson}_v{self.version}"
 
 
-@functools.cache  # taken once, at the start of a build: edits during a build count next time
-def tool_fingerprint() -> str:
-    """A hash of the build tool and the packages it builds with: a change rebuilds every lesson.
-
-    Only the build's own pins count (`[project] dependencies`, package-lock.json): upgrading
-    a dev tool such as ruff or pytest rebuilds nothing.
-    """
-    digest = hashlib.sha256()
-    files = sorted(
-        p for p in TOOL_PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-    )
-    for path in files + [TOOL_PACKAGE.parent / "package-lock.json"]:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(json.dumps(_build_pins()).encode())
-    return digest.hexdigest()
-
-
 def config_fingerprint(config: CourseConfig) -> str:
     """A hash of the course's facts as the artifacts show them (the logo's bytes included)."""
     logo = config.logo.read_bytes() if config.logo else b""
     return _sha(repr(config).encode() + b"\0" + logo)
-
-
-def _build_pins() -> list[str]:
-    try:
-        with open(TOOL_PACKAGE.parent / "pyproject.toml", "rb") as handle:
-            return tomllib.load(handle)["project"]["dependencies"]
-    except (OSError, KeyError, tomllib.TOMLDecodeError):
-        return []
 
 
 def read_manifest(out_dir: Path) -> Manifest | None:

@@ -47,6 +47,7 @@ from pathlib import Path
 
 from .errors import SettingError
 from .lock import process_alive
+from .toolprint import tool_fingerprint
 
 VARIABLE = "COURSE_BUILD_SERVER"
 DEFAULT_IDLE_MINUTES = 15.0
@@ -87,9 +88,7 @@ def idle_minutes() -> float:
 
 def identity(env: dict[str, str]) -> str:
     """A digest of what a server's builds depend on beyond their request: the interpreter,
-    the build's code and pins (archive.tool_fingerprint) and the variables read at start."""
-    from .archive import tool_fingerprint
-
+    the build's code and pins (scripts/toolprint.py) and the variables read at start."""
     read = sorted((k, v) for k, v in env.items() if k.startswith(READ_AT_START))
     facts = [sys.executable, sys.version, tool_fingerprint(), read]
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()[:16]
@@ -496,7 +495,7 @@ def _run_build(connection: socket.socket, request: dict, fds: list[int]) -> int:
     _stop_when_gone(connection)
     connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
     code = cli.main(request["argv"])
-    atexit._run_exitfuncs()  # as `course build` does (cli.entry): the scratch folder goes
+    atexit._run_exitfuncs()  # as `course build` does (entry.py): the scratch folder goes
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -193,7 +193,7 @@ def test_sigterm_and_ctrl_c_print_one_line_and_no_traceback(tmp_path):
 
 
 def test_the_command_leaves_without_teardown_but_with_its_output_code_and_clean_up(tmp_path):
-    # cli.entry skips Python's teardown of the pipeline's modules: what must happen at exit
+    # entry.entry skips Python's teardown of the pipeline's modules: what must happen at exit
     # still does. Output into a pipe is block-buffered: without a flush, the summary is lost.
     root = copy_course(tmp_path / "course")
     temp = tmp_path / "temp"
