@@ -150,12 +150,16 @@ def test_the_warm_figures_are_builds_run_by_a_warm_process_stopped_after(
         started.append(process.pid)
         return process
 
-    real_build, real_tree = bench._build_with_peak, bench._tree
+    real_build, real_tree = bench._build, bench._tree
+    sampling: list[bool] = []  # whether each build was sampled for memory
     sampled: set[int] = set()  # every process the memory sampler saw
 
-    def build_and_ask_who(course_root, warm=None):
-        measured = real_build(course_root, warm)
+    def build_and_ask_who(course_root, warm=None, memory=False):
+        seen_before = len(sampled)
+        measured = real_build(course_root, warm, memory)
         builders.append(int((course_root / "build" / ".lock").read_text()))
+        sampling.append(memory)
+        assert memory or len(sampled) == seen_before  # a timed build is never sampled
         return measured
 
     def tree_seen(root_pid):
@@ -164,7 +168,7 @@ def test_the_warm_figures_are_builds_run_by_a_warm_process_stopped_after(
         return tree
 
     monkeypatch.setattr(bench.subprocess, "Popen", recording_popen)
-    monkeypatch.setattr(bench, "_build_with_peak", build_and_ask_who)
+    monkeypatch.setattr(bench, "_build", build_and_ask_who)
     monkeypatch.setattr(bench, "_tree", tree_seen)
     figures = bench._warm(course, course / "sources" / "02_second.py")
 
@@ -177,13 +181,14 @@ def test_the_warm_figures_are_builds_run_by_a_warm_process_stopped_after(
         "warm_code_edit_s",
     }
     assert all(figure > 0 for figure in figures.values())
-    assert len(builders) == len(started) == 5  # the one that leaves it, then four
+    # The one that leaves it, a timed clean build, one sampled for memory, then three more.
+    assert len(builders) == len(started) == 6
+    assert sampling == [False, False, True, False, False, False]
     assert builders[0] == started[0]
     assert all(
         builder != command for builder, command in zip(builders[1:], started[1:], strict=True)
     )
     # The warm clean build's memory was sampled where it ran: in the warm process's tree (the
-    # builder is its child; the command the bench started only waited). A no-op is over too
-    # soon to be sure a 50 ms sampler sees it.
-    assert builders[1] in sampled
+    # builder is its child; the command the bench started only waited).
+    assert builders[2] in sampled
     assert not list((short_temp / f"course-server-{os.getuid()}").glob("*.sock"))
