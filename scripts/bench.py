@@ -465,7 +465,7 @@ def _sample_memory(process: subprocess.Popen, roots: list[int], peak: list[int])
     processes in each of them, as the kernels forked from the starter (scripts/kernelfork.py)
     share torch's; PSS divides it among them, so its sum is the memory the build holds. It is
     read only at a new peak: reading it costs about 8 ms per process that has loaded torch,
-    which every 50 ms would take most of a core from the build being timed."""
+    which every 50 ms would take most of a core from the build sampled."""
     seen: set[int] = set()
     while process.poll() is None:
         tree = {pid for root in roots for pid in _tree(root)}
