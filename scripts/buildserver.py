@@ -233,7 +233,11 @@ def _ours(folder: Path) -> bool:
 
 def _starting(path: Path) -> bool:
     """Whether a server for `path` is still warming up (its pid file names a live process)."""
-    pid = _recorded_pid(path.with_suffix(".pid"))
+    return _names_a_live_process(path.with_suffix(".pid"))
+
+
+def _names_a_live_process(pid_file: Path) -> bool:
+    pid = _recorded_pid(pid_file)
     return bool(pid) and process_alive(pid)
 
 
@@ -354,8 +358,7 @@ def _dismiss_others(root: Path, path: Path) -> None:
     """Ask the servers of this course by older code to go (they finish their builds first),
     and remove what servers that were killed left in the folder."""
     for pid_file in path.parent.glob("*.pid"):
-        pid = _recorded_pid(pid_file)
-        if not (pid and process_alive(pid)):
+        if not _names_a_live_process(pid_file):
             for suffix in (".pid", ".sock", ".log"):
                 pid_file.with_suffix(suffix).unlink(missing_ok=True)
     for log in path.parent.glob("*.log"):  # of a process that ended as it started
