@@ -48,6 +48,8 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
     """One edition of the executed lesson, on a copy."""
     notebook = copy.deepcopy(executed)
     TagRemovePreprocessor(remove_cell_tags=DROPPED[edition]).preprocess(notebook, {})
+    if edition != "notebook":  # a student may want the empty cell to type in; a page does not
+        notebook.cells = [cell for cell in notebook.cells if not shows_nothing(cell)]
     if edition in ("slides", "worked"):
         checks.show_passing(notebook)  # what the student's helper prints for this solution
     if edition in ("slides", "student-slides"):
@@ -66,6 +68,17 @@ def make_edition(executed: nbformat.NotebookNode, edition: str) -> nbformat.Note
         ClearOutputPreprocessor().preprocess(notebook, {})
         checks.for_students(notebook)  # check cells print one line per check, via a helper
     return notebook
+
+
+def shows_nothing(cell) -> bool:
+    """A blank cell with no outputs, tags or slide metadata: left in the notebook it was
+    converted from (Jupyter's last, empty cell), it would be an empty box on slide and page."""
+    return (
+        not cell.source.strip()
+        and not cell.get("outputs")
+        and not cell.metadata.get("tags")
+        and not cell.metadata.get("slideshow")
+    )
 
 
 def stable_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:

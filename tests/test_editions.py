@@ -109,3 +109,17 @@ def test_make_edition_leaves_its_input_untouched():
     nb.cells = [cell]
     make_edition(nb, "notebook")
     assert nb.cells[0].source == "x = 1"
+
+
+def test_a_blank_cell_is_left_off_slides_and_pages_but_not_out_of_the_notebook():
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("print(1)"),
+        nbformat.v4.new_code_cell("  \n"),
+        nbformat.v4.new_markdown_cell(""),
+        nbformat.v4.new_code_cell("", metadata={"tags": ["exercise"]}),
+    ]
+    for edition in ("slides", "student-slides", "worked", "student"):
+        kept = make_edition(notebook, edition).cells
+        assert [c.source for c in kept] == ["print(1)", ""], edition
+    assert len(make_edition(notebook, "notebook").cells) == 4
