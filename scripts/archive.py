@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .config import CourseConfig
@@ -46,6 +46,7 @@ class Manifest:
     source_sha: str  # the source the artifacts were built from
     tool: str  # tool_fingerprint() of the build that made them
     config: str = ""  # config_fingerprint() of the course's facts they show
+    images: dict = field(default_factory=dict)  # image files the prose shows: path → sha256
 
     @property
     def stem(self) -> str:
@@ -81,7 +82,21 @@ def is_fresh(source: Path, out_dir: Path, config: CourseConfig) -> bool:
         and manifest.tool == tool_fingerprint()
         and manifest.config == config_fingerprint(config)
         and all((out_dir / name).is_file() for name in manifest.artifacts)
+        and not _images_changed(source.parent, manifest.images)
     )
+
+
+def _images_changed(folder: Path, recorded: dict[str, str]) -> bool:
+    """True when an image file the prose showed (scripts/images.py) is gone or holds other
+    bytes now: a lesson is rebuilt when only its figure was redrawn."""
+    for relative, digest in recorded.items():
+        try:
+            data = (folder / relative).read_bytes()
+        except OSError:
+            return True
+        if _sha(data) != digest:
+            return True
+    return False
 
 
 def publish(
@@ -111,6 +126,7 @@ def publish(
         source_sha=_sha(source),
         tool=tool_fingerprint(),
         config=config_fingerprint(config),
+        images=lesson.images,
     )
     text = json.dumps(asdict(manifest), indent=2) + "\n"
     write_atomic(out_dir / MANIFEST, text)  # last: marks success
@@ -137,8 +153,9 @@ def archive_outgoing(
     progress(info.name, f"archived v{old} → {target.relative_to(root)}")
 
 
-def committed_outgoing_source(lesson: Lesson, root: Path) -> tuple[str, bytes] | None:
-    """The newest committed source of this lesson with a lower version that legacy/ lacks.
+def committed_outgoing_source(lesson: Lesson, root: Path) -> tuple[str, bytes, str] | None:
+    """The newest committed source of this lesson with a lower version that legacy/ lacks:
+    its version, its bytes and the commit (for the image files it shows, `committed_file`).
 
     A fresh clone has no build/ to archive from, so the outgoing version is rebuilt from the
     source git recorded for it (legacy/ keeps only versions already archived).
@@ -154,8 +171,13 @@ def committed_outgoing_source(lesson: Lesson, root: Path) -> tuple[str, bytes] |
         version = match.group(1).decode()
         if (root / "legacy" / lesson.info.name / f"v{version}").exists():
             return None
-        return version, source
+        return version, source, commit
     return None
+
+
+def committed_file(root: Path, commit: str, relative: str) -> bytes | None:
+    """A file of the course (path from its root) as `commit` recorded it; None if it did not."""
+    return _git(root, "show", f"{commit}:{relative}")
 
 
 def _git(root: Path, *args: str) -> bytes | None:

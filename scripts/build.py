@@ -24,7 +24,8 @@ from .editions import make_edition, stable_ids
 from .execute import Run, execute_cached_together
 from .files import write_atomic
 from .handout import render_handout_html, write_pdf
-from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
+from .images import attach_local_images, course_path, inline_attachments, local_images
+from .lesson import Lesson, LessonError, read_cells, read_lesson, shown, unknown_tags
 from .mathsvg import MathError, replace_math
 from .report import LessonResult
 from .sanitize import UNSAFE_FIX, sanitize_markdown
@@ -102,6 +103,7 @@ def prepare(
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
     stripped = strip_unsafe_prose(lesson)  # no script, handler or remote fetch in any output
+    lesson.images = attach_local_images(lesson)  # each image file the prose shows, carried
     archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
     _archive_previous_version(lesson, root, config, progress)  # older version → legacy/ first
     started = time.perf_counter()
@@ -245,12 +247,13 @@ def _archive_previous_version(
     committed = archive.committed_outgoing_source(lesson, root)
     if committed is None:
         return
-    version, source = committed  # a fresh clone after a bump: rebuild the outgoing version
+    version, source, commit = committed  # a fresh clone after a bump: rebuild the outgoing
     progress(lesson.info.name, f"rebuilding v{version} from git to archive it")
     with tempfile.TemporaryDirectory(prefix=f"{lesson.info.name}-v{version}-") as tmp:
         old_path = Path(tmp) / "sources" / lesson.info.path.name
         old_path.parent.mkdir()
         old_path.write_bytes(source)
+        _restore_committed_images(old_path, root, commit)  # as they were in that version
         old = build_lesson(old_path, Path(tmp), config, lambda name, message: None)
         if old.error:
             raise archive.ArchiveError(
@@ -262,6 +265,19 @@ def _archive_previous_version(
         archive.archive_outgoing(
             lesson, root, progress, out_dir=Path(tmp) / "build" / lesson.info.name
         )
+
+
+def _restore_committed_images(old_path: Path, root: Path, commit: str) -> None:
+    """Beside an outgoing source rebuilt from git, the image files it shows, from its commit."""
+    notebook, _ = read_cells(old_path)
+    for cell in notebook.cells:
+        for image in local_images(cell.source) if cell.cell_type == "markdown" else ():
+            relative = course_path(image.src)
+            data = archive.committed_file(root, commit, relative) if relative else None
+            if data:
+                target = old_path.parent.parent / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
 
 
 def _write_handout(prepared: Prepared, edition: str) -> None:
@@ -278,15 +294,18 @@ def _write_handout(prepared: Prepared, edition: str) -> None:
 
 
 def for_rendering(notebook, lesson: Lesson):
-    """What deck and handouts show: math as SVG, each figure with its cell's alt text."""
-    return with_alt_text(_with_math_as_svg(notebook, lesson))
+    """What deck and handouts show: math as SVG, images inline, each figure with its cell's
+    alt text."""
+    return with_alt_text(_prose_for_rendering(notebook, lesson))
 
 
-def _with_math_as_svg(notebook, lesson: Lesson):
+def _prose_for_rendering(notebook, lesson: Lesson):
+    """A copy whose prose carries its images as data and its math as SVG."""
     rendered = copy.deepcopy(notebook)
     for index, cell in enumerate(rendered.cells):
         if cell.cell_type != "markdown":
             continue
+        inline_attachments(cell)  # a page carries its images: `data:` URLs, no files beside
         try:
             cell.source = replace_math(cell.source)
         except MathError as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,9 @@ class Lesson:
     # The bytes this was read from: the build records their hash, not the file's at the end,
     # so a save while the build runs (course watch) is never taken as built.
     source: bytes = b""
+    # The image files its prose shows, by path from its folder, with their hashes: the build
+    # fills it in (scripts/images.py) and the manifest records it.
+    images: dict[str, str] = field(default_factory=dict)
 
 
 def read_lesson(path: Path) -> Lesson:

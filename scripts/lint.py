@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import alttext, checks
+from . import alttext, checks, images
 from .config import CourseConfig
 from .course import readme_table, replace_between_markers
 from .errors import CourseError
@@ -73,7 +73,7 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     magics = magic_lines(where, cells)
     findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
     findings += exercises_without_check(where, cells) + malformed_checks(where, cells)
-    findings += unsafe_prose(where, cells)
+    findings += unsafe_prose(where, cells) + image_problems(path, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
     findings += long_lines(where, path.read_text(encoding="utf-8"))
     recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb")
@@ -102,6 +102,23 @@ def unsafe_prose(where: str, cells: list) -> list[Finding]:
         if cell.cell_type == "markdown"
         for found in sanitize_markdown(cell.source)[1]
     ]
+
+
+def image_problems(path: Path, cells: list) -> list[Finding]:
+    """Images the prose shows from a file: one the build cannot carry, or one without alt."""
+    findings = []
+    for cell, (first, _) in cells:
+        if cell.cell_type != "markdown":
+            continue
+        for image in images.local_images(cell.source):
+            line = first + 1 + image.line
+            try:
+                images.resolve(path, image.src, line)
+            except LessonError as error:
+                findings.append(Finding(shown(path), line, f"{error.problem}; {error.fix}"))
+            if not (image.alt or "").strip():
+                findings.append(Finding(shown(path), line, images.no_alt(image.src)))
+    return findings
 
 
 def magic_lines(where: str, cells: list) -> list[Finding]:

@@ -26,10 +26,12 @@ from .slideheight import (
     cell_height,
     cell_scale,
     figure_ratio,
+    image_cap,
     input_height,
     is_figure,
     join_chunks,
     markdown_chunks,
+    markdown_parts,
     natural_figure_height,
 )
 
@@ -108,6 +110,9 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
             pages[-1].append(cell)
             continue
         fresh = not _has_body(pages[-1])  # nothing on this slide yet but its heading
+        if not fresh and _images_make_room(pages[-1], height - room):  # a smaller diagram
+            pages[-1].append(cell)  # beats a slide that shows the next cell alone
+            continue
         if _shrink(cell, room, KEEP_SCALE):  # a little smaller beats a cut
             pages[-1].append(cell)
             continue
@@ -323,8 +328,34 @@ def _grow_figures(page: list) -> None:
         deck["height"] = math.floor(min(deck["height"] + spare / len(figures), widest))
 
 
+def _images_make_room(cells: list, needed: float) -> bool:
+    """Lower the height the prose images among `cells` may take (not below FIGURE_MIN_HEIGHT)
+    until `needed` pixels are free; False, with nothing changed, when they cannot free it."""
+    holders = [c for c in cells if c.cell_type == "markdown" and _images_height(c) > 0]
+    saved = [copy.deepcopy(c.metadata.get("deck")) for c in holders]
+    before = sum(cell_height(c) for c in holders)
+    cap = max((image_cap(c) for c in holders), default=FIGURE_MIN_HEIGHT)
+    while cap > FIGURE_MIN_HEIGHT:
+        cap = max(FIGURE_MIN_HEIGHT, cap - 10)
+        for cell in holders:
+            cell.metadata.setdefault("deck", {})["image_height"] = cap
+        if before - sum(cell_height(c) for c in holders) >= needed:
+            return True
+    for cell, deck in zip(holders, saved, strict=True):
+        cell.metadata.pop("deck", None)
+        if deck is not None:
+            cell.metadata["deck"] = deck
+    return False
+
+
+def _images_height(cell) -> float:
+    return markdown_parts(cell.source, image_cap(cell))[1]
+
+
 def _fitted_height(cell, room: float) -> float:
     """The cell's height with its figures as large as they can be within `room` (or minimal)."""
+    if cell.cell_type == "markdown" and cell_height(cell) > room:
+        _images_make_room([cell], cell_height(cell) - room)  # its diagram smaller, if that fits
     figures = _figures(cell)
     for output in figures:
         output.metadata["deck"] = {"height": math.floor(natural_figure_height(output))}

@@ -36,6 +36,13 @@ LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 DISPLAY_MATH = re.compile(r'<div class="math-display"><img[^>]*?height:([\d.]+)em[^>]*></div>')
 INLINE_MATH = re.compile(r'<img class="math-inline"[^>]*?width:([\d.]+)em[^>]*>')
 TAG = re.compile(r"<[^>]+>")
+# An image the prose shows (scripts/images.py has made its path a data: URL by now), as
+# markdown or as an <img> that is not a formula: drawn as large as a figure (deck.css).
+PROSE_IMAGE = re.compile(
+    r"!\[[^\]]*\]\(\s*<?data:(?P<mime>[\w/+.-]+);base64,(?P<data>[A-Za-z0-9+/=]+)[^)]*\)"
+    r"|<img(?![^>]*class=\"math-)[^>]*?src=[\"']data:(?P<hmime>[\w/+.-]+);base64,"
+    r"(?P<hdata>[A-Za-z0-9+/=]+)[^>]*>"
+)
 _MARKDOWN = MarkdownIt("commonmark").enable("table")  # the dialect nbconvert's mistune reads
 BLOCK_KINDS = {
     "heading_open": "heading",
@@ -57,7 +64,8 @@ def cell_height(cell) -> float:
         return 0.0
     frame = EXERCISE_FRAME.get(cell.cell_type, 0.0) if "exercise" in _tags(cell) else 0.0
     if cell.cell_type == "markdown":
-        return markdown_height(cell.source) * cell_scale(cell) + frame
+        text, images = markdown_parts(cell.source, image_cap(cell))
+        return text * cell_scale(cell) + images + frame  # images are sized in px, not em
     if cell.cell_type == "code":
         figures = sum(output_height(o) for o in cell.get("outputs", []) if is_figure(o))
         text = input_height(cell) + sum(
@@ -65,6 +73,12 @@ def cell_height(cell) -> float:
         )
         return text * cell_scale(cell) + figures + frame
     return 0.0
+
+
+def image_cap(cell) -> float:
+    """The height the build allows a prose cell's images (FIGURE_HEIGHT unless it lowered it
+    to keep the slide's next cell beside them: scripts/slidefit.py)."""
+    return float(cell.metadata.get("deck", {}).get("image_height", FIGURE_HEIGHT))
 
 
 def cell_scale(cell) -> float:
@@ -132,15 +146,23 @@ def figure_ratio(data) -> float:
     return 0.5
 
 
-def markdown_height(source: str) -> float:
-    """Prose: headings, paragraphs, list items, table rows, display math, fenced code."""
-    height, previous = 0.0, ""
+def markdown_height(source: str, image_cap: float = FIGURE_HEIGHT) -> float:
+    """Prose: headings, paragraphs, list items, table rows, display math, fenced code, images."""
+    return sum(markdown_parts(source, image_cap))
+
+
+def markdown_parts(source: str, image_cap: float = FIGURE_HEIGHT) -> tuple[float, float]:
+    """The prose's height as (text, images): a smaller font shrinks only the first."""
+    height, images, previous = 0.0, 0.0, ""
     for kind, text in markdown_blocks(source):
         if kind == "item" and previous != "item":
             height += LIST_GAP
-        height += _block_height(kind, text)
+        if kind == "image":
+            images += min(image_cap, float(text)) + FIGURE_MARGIN
+        else:
+            height += _block_height(kind, text)
         previous = kind
-    return height + (LIST_GAP if previous == "item" else 0.0)
+    return height + (LIST_GAP if previous == "item" else 0.0), images
 
 
 def markdown_chunks(source: str) -> list[tuple[str, str]]:
@@ -177,6 +199,7 @@ def markdown_blocks(source: str) -> list[tuple[str, str]]:
     """The markdown as (kind, text) blocks: h1/h2/h3, paragraph, item, row, math, code."""
     source = DISPLAY_MATH.sub(lambda m: f"\n\n\x00math {m.group(1)}\n\n", source)
     source = INLINE_MATH.sub(lambda m: "x" * round(float(m.group(1)) * 2.2), source)
+    source = PROSE_IMAGE.sub(lambda m: f"\n\n\x00image {prose_image_height(m)}\n\n", source)
     blocks: list[tuple[str, str]] = []
     fence: list[str] | None = None
     for line in source.split("\n"):
@@ -193,6 +216,8 @@ def markdown_blocks(source: str) -> list[tuple[str, str]]:
             blocks.append(("blank", ""))
         elif stripped.startswith("\x00math"):
             blocks.append(("math", stripped.split()[1]))
+        elif stripped.startswith("\x00image"):
+            blocks.append(("image", stripped.split()[1]))
         elif HEADING.match(stripped):
             hashes, text = HEADING.match(stripped).groups()
             blocks.append((f"h{min(len(hashes), 3)}", text))
@@ -205,6 +230,48 @@ def markdown_blocks(source: str) -> list[tuple[str, str]]:
         else:
             blocks.append(("paragraph", stripped))
     return [b for b in blocks if b[0] != "blank"]
+
+
+def prose_image_height(match: re.Match) -> float:
+    """The height deck.css draws a prose image at: FIGURE_WIDTH wide, FIGURE_HEIGHT at most."""
+    mime = match["mime"] or match["hmime"]
+    data = match["data"] or match["hdata"]
+    return round(min(FIGURE_HEIGHT, FIGURE_WIDTH * image_ratio(mime, data)), 1)
+
+
+def image_ratio(mime: str, data: str) -> float:
+    """Height over width of a base64 image of any kind the prose may show; 0.75 if unknown."""
+    if mime in ("image/png", "image/svg+xml"):
+        text = data if mime == "image/png" else b64decode(data).decode("utf-8", "replace")
+        ratio = figure_ratio({mime: text})
+        return ratio if ratio != 0.5 or mime == "image/png" else _viewbox_ratio(text)
+    raw = b64decode(data[:65536])  # a JPEG's size may follow its metadata: read 48 kB
+    if mime == "image/gif" and raw[:3] == b"GIF":
+        width, height = struct.unpack("<HH", raw[6:10])
+        return height / width if width else 0.75
+    if mime == "image/jpeg":
+        return _jpeg_ratio(raw)
+    return 0.75
+
+
+def _viewbox_ratio(svg: str) -> float:
+    box = re.search(r'viewBox="[\d.\s-]*?\s([\d.]+)[\s,]+([\d.]+)"', svg)
+    return float(box[2]) / float(box[1]) if box and float(box[1]) else 0.75
+
+
+def _jpeg_ratio(raw: bytes) -> float:
+    """From the first start-of-frame marker's size fields."""
+    index = 2
+    while index + 9 < len(raw):
+        if raw[index] != 0xFF:
+            index += 1
+            continue
+        marker = raw[index + 1]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3):
+            height, width = struct.unpack(">HH", raw[index + 5 : index + 9])
+            return height / width if width else 0.75
+        index += 2 + struct.unpack(">H", raw[index + 2 : index + 4])[0]
+    return 0.75
 
 
 def _tags(cell) -> list[str]:

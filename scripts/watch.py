@@ -32,9 +32,11 @@ import watchfiles
 
 from . import warmbuild
 from .errors import SettingError
+from .images import IMAGE_TYPES
 from .lesson import FILE_NAME
 
 RELOAD_PATH = "/__reload"
+ALL_LESSONS = "*"  # on the queue of saves: a file that is not a lesson (an image) changed
 LESSON_FOLDER = re.compile(r"^\d\d_[a-z0-9_]+$")
 # Added to every HTML page as it is served (never to the files): poll, then reload or show
 # the build error over the page. The last good deck stays underneath.
@@ -338,23 +340,32 @@ class Builder:
 
 
 def watch_sources(sources: Path, saved: queue.Queue, stop: threading.Event) -> None:
-    """Put the name of each saved (or added) lesson on `saved` until `stop` is set."""
+    """Put the name of each saved (or added) lesson on `saved` until `stop` is set; an image
+    the prose may show (sources/figures/...) puts ALL_LESSONS: the build finds which show it."""
     for changes in watchfiles.watch(
         sources,
-        watch_filter=_is_lesson_saved,
+        watch_filter=partial(_is_lesson_or_image, sources),
         stop_event=stop,
-        recursive=False,
+        recursive=True,
         raise_interrupt=False,
         # A save is one write, or a write and a rename: they come within a few ms. watchfiles
         # waits for a quiet `step` before it reports; its default (50 ms) is paid on every save.
         step=WATCH_QUIET_MS,
     ):
-        for name in sorted({Path(path).stem for _, path in changes}):
+        for name in sorted({_lesson_of_change(sources, Path(path)) for _, path in changes}):
             saved.put(name)
 
 
-def _is_lesson_saved(change: watchfiles.Change, path: str) -> bool:
-    return change != watchfiles.Change.deleted and bool(FILE_NAME.match(Path(path).name))
+def _is_lesson_or_image(sources: Path, change: watchfiles.Change, path: str) -> bool:
+    changed = Path(path)
+    if changed.suffix.lower() in IMAGE_TYPES:
+        return True  # deleted too: a lesson that shows it must now fail, and say so
+    is_lesson = changed.parent == sources and bool(FILE_NAME.match(changed.name))
+    return change != watchfiles.Change.deleted and is_lesson
+
+
+def _lesson_of_change(sources: Path, path: Path) -> str:
+    return path.stem if path.parent == sources and path.suffix == ".py" else ALL_LESSONS
 
 
 def command_watch(root: Path, host: str, port: int) -> int:
@@ -409,6 +420,8 @@ def _next_saved(saved: queue.Queue) -> list[str]:
     names = [saved.get()]
     while not saved.empty():
         names.append(saved.get_nowait())
+    if ALL_LESSONS in names:
+        return []  # every lesson: those whose files are unchanged are up to date at once
     return list(dict.fromkeys(names))
 
 

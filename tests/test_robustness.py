@@ -388,7 +388,7 @@ def test_header_without_version_is_listed_on_the_course_page_with_its_error(cour
 UNSAFE = (
     "# %% [markdown]\n"
     "# Keys <kbd>Ctrl</kbd>+<kbd>C</kbd>, H<sub>2</sub>O <script>alert(1)</script>\n"
-    "# <img src=x onerror=alert(2)> ![cat](https://example.com/cat.png)\n"
+    "# <img src=#top onerror=alert(2)> ![cat](https://example.com/cat.png)\n"
     "#\n"
     "# <details><summary>More</summary>Hidden detail</details>\n"
 )

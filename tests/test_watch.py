@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import os
@@ -407,3 +408,21 @@ def test_archived_versions_are_served_from_legacy_beside_build(watching):
     assert watching.get("/legacy/02_second/v1.0/02_second_v1.0.ipynb") == '{"archived": true}'
     with pytest.raises(urllib.error.HTTPError):
         watching.get("/legacy/../sources/02_second.py")  # nothing outside legacy/ leaks
+
+
+def test_a_redrawn_image_rebuilds_the_lesson_that_shows_it(watching):
+    figures = watching.root / "sources" / "figures"
+    figures.mkdir(exist_ok=True)
+    dot = '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><circle r="{}"/></svg>'
+    (figures / "dot.svg").write_text(dot.format(5), encoding="utf-8")
+    source = watching.root / "sources" / "02_second.py"
+    since = watching.status()["now"]
+    shown = "\n# %% [markdown]\n# ![A black dot](figures/dot.svg)\n"
+    source.write_text(source.read_text(encoding="utf-8") + shown, encoding="utf-8")
+    wait_for(lambda: watching.status("02_second", since)["reload"], 120, "the lesson's reload")
+    wait_for(lambda: not watching.status("02_second")["handouts"], 120, "the handouts")
+    since = watching.status()["now"]
+    (figures / "dot.svg").write_text(dot.format(9), encoding="utf-8")
+    wait_for(lambda: watching.status("02_second", since)["reload"], 120, "a reload for the image")
+    redrawn = base64.b64encode(dot.format(9).encode()).decode()
+    assert redrawn in watching.get(deck_path(watching.root, "02_second"))
