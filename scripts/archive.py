@@ -46,7 +46,7 @@ class Manifest:
     source_sha: str  # the source the artifacts were built from
     tool: str  # tool_fingerprint() of the build that made them
     config: str = ""  # config_fingerprint() of the course's facts they show
-    images: dict = field(default_factory=dict)  # image files the prose shows: path → sha256
+    files: dict = field(default_factory=dict)  # files beside it shown or read: path → sha256
 
     @property
     def stem(self) -> str:
@@ -82,13 +82,14 @@ def is_fresh(source: Path, out_dir: Path, config: CourseConfig) -> bool:
         and manifest.tool == tool_fingerprint()
         and manifest.config == config_fingerprint(config)
         and all((out_dir / name).is_file() for name in manifest.artifacts)
-        and not _images_changed(source.parent, manifest.images)
+        and not _files_changed(source.parent, manifest.files)
     )
 
 
-def _images_changed(folder: Path, recorded: dict[str, str]) -> bool:
-    """True when an image file the prose showed (scripts/images.py) is gone or holds other
-    bytes now: a lesson is rebuilt when only its figure was redrawn."""
+def _files_changed(folder: Path, recorded: dict[str, str]) -> bool:
+    """True when a file beside the lesson that it showed or read (scripts/images.py,
+    scripts/lessonfiles.py) is gone or holds other bytes now: a lesson is rebuilt when only
+    its diagram was redrawn or its data file edited."""
     for relative, digest in recorded.items():
         try:
             data = (folder / relative).read_bytes()
@@ -126,7 +127,7 @@ def publish(
         source_sha=_sha(source),
         tool=tool_fingerprint(),
         config=config_fingerprint(config),
-        images=lesson.images,
+        files=lesson.files,
     )
     text = json.dumps(asdict(manifest), indent=2) + "\n"
     write_atomic(out_dir / MANIFEST, text)  # last: marks success
@@ -178,6 +179,12 @@ def committed_outgoing_source(lesson: Lesson, root: Path) -> tuple[str, bytes, s
 def committed_file(root: Path, commit: str, relative: str) -> bytes | None:
     """A file of the course (path from its root) as `commit` recorded it; None if it did not."""
     return _git(root, "show", f"{commit}:{relative}")
+
+
+def committed_listing(root: Path, commit: str, folder: str) -> list[str]:
+    """Every file under `folder` (path from the course's root) that `commit` recorded."""
+    listed = _git(root, "ls-tree", "-r", "--name-only", commit, "--", f"{folder}/")
+    return (listed or b"").decode("utf-8", "replace").splitlines()
 
 
 def _git(root: Path, *args: str) -> bytes | None:

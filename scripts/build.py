@@ -24,8 +24,9 @@ from .editions import make_edition, stable_ids
 from .execute import Run, execute_cached_together
 from .files import write_atomic
 from .handout import render_handout_html, write_pdf
-from .images import attach_local_images, course_path, inline_attachments, local_images
-from .lesson import Lesson, LessonError, read_cells, read_lesson, shown, unknown_tags
+from .images import attach_local_images, inline_attachments
+from .lesson import Lesson, LessonError, read_lesson, shown, unknown_tags
+from .lessonfiles import named_files
 from .mathsvg import MathError, replace_math
 from .report import LessonResult
 from .sanitize import UNSAFE_FIX, sanitize_markdown
@@ -103,7 +104,8 @@ def prepare(
     lesson = read_lesson(path)  # read: jupytext + header checks
     info = lesson.info
     stripped = strip_unsafe_prose(lesson)  # no script, handler or remote fetch in any output
-    lesson.images = attach_local_images(lesson)  # each image file the prose shows, carried
+    shown = attach_local_images(lesson)  # each image file the prose shows, carried inside
+    lesson.files = {**shown, **named_files(lesson.notebook, path.parent)}  # and data it reads
     archive.refuse_archived_version(lesson, root)  # never build a version legacy/ already has
     _archive_previous_version(lesson, root, config, progress)  # older version → legacy/ first
     started = time.perf_counter()
@@ -253,7 +255,7 @@ def _archive_previous_version(
         old_path = Path(tmp) / "sources" / lesson.info.path.name
         old_path.parent.mkdir()
         old_path.write_bytes(source)
-        _restore_committed_images(old_path, root, commit)  # as they were in that version
+        _restore_committed_files(old_path, root, commit)  # as they were in that version
         old = build_lesson(old_path, Path(tmp), config, lambda name, message: None)
         if old.error:
             raise archive.ArchiveError(
@@ -267,17 +269,15 @@ def _archive_previous_version(
         )
 
 
-def _restore_committed_images(old_path: Path, root: Path, commit: str) -> None:
-    """Beside an outgoing source rebuilt from git, the image files it shows, from its commit."""
-    notebook, _ = read_cells(old_path)
-    for cell in notebook.cells:
-        for image in local_images(cell.source) if cell.cell_type == "markdown" else ():
-            relative = course_path(image.src)
-            data = archive.committed_file(root, commit, relative) if relative else None
-            if data:
-                target = old_path.parent.parent / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
+def _restore_committed_files(old_path: Path, root: Path, commit: str) -> None:
+    """Beside an outgoing source rebuilt from git, the files it may show or read (images,
+    data: every file in sources/ but Python's), as its commit recorded them."""
+    for relative in archive.committed_listing(root, commit, "sources"):
+        data = None if relative.endswith(".py") else archive.committed_file(root, commit, relative)
+        if data is not None:
+            target = old_path.parent.parent / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
 
 
 def _write_handout(prepared: Prepared, edition: str) -> None:

@@ -182,10 +182,12 @@ def command_run(root: Path, which: str) -> int:
     import tempfile
 
     from .kernelfork import SANDBOX
+    from .lessonfiles import link_lesson_folder
 
     lessons = Lessons.find(root)
     path = lessons.select([which])[0]
     with tempfile.TemporaryDirectory(prefix=f"{path.stem}-") as workdir:
+        link_lesson_folder(Path(workdir), path.parent)  # its data files, as the build runs it
         command = [sys.executable, str(SANDBOX), "script", str(root), str(path)]
         return subprocess.run(command, cwd=workdir).returncode
 

@@ -32,6 +32,7 @@ from .kernelfork import (
 )
 from .kernelwait import PromptBlockingClient, PromptKernelManager, kill_and_reap
 from .lesson import Lesson, LessonError
+from .lessonfiles import link_lesson_folder, named_files
 from .settings import cell_timeout
 
 KERNEL_NAME = "course-python"
@@ -51,8 +52,9 @@ c.HistoryManager.enabled = False
 """
 
 
-def cache_key(notebook: nbformat.NotebookNode) -> str:
-    """A hash of everything that can change the outputs: code, kernel, style, package versions."""
+def cache_key(notebook: nbformat.NotebookNode, files: dict[str, str] | None = None) -> str:
+    """A hash of everything that can change the outputs: code, kernel, style, package versions,
+    and the files beside the lesson that the code names (`files`: path → hash)."""
     code = [
         {"source": cell.source, "metadata": cell.metadata}
         for cell in notebook.cells
@@ -66,6 +68,8 @@ def cache_key(notebook: nbformat.NotebookNode) -> str:
         "python": sys.version,
         "packages": {p: _version(p) for p in ("torch", "numpy", "matplotlib", "ipykernel")},
     }
+    if files:  # absent, not empty, for a lesson that reads none: its key stays as it was
+        material["files"] = files
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 
@@ -110,7 +114,9 @@ def execute_cached_together(
     anyway). Each run that succeeds is cached, even when another fails; then the first
     failure (in the order of `runs`) is raised.
     """
-    keys = [cache_key(run.source) for run in runs]
+    keys = [
+        cache_key(run.source, named_files(run.source, run.lesson.info.path.parent)) for run in runs
+    ]
     files = [cache_dir / f"{run.lesson.info.name}{_suffix(run)}.ipynb" for run in runs]
     cached = [_read_cache(file, key) for file, key in zip(files, keys, strict=True)]
     due = [index for index, entry in enumerate(cached) if entry is None]
@@ -201,6 +207,7 @@ async def _execute_cells(
     lesson: Lesson, source, allow_errors: bool, kernel: _Kernel, figures: bool = True
 ):
     notebook = copy.deepcopy(source)
+    link_lesson_folder(kernel.run_dir, lesson.info.path.parent)  # its data, as in Jupyter
     timeout = cell_timeout()
     client = NotebookClient(
         notebook,
@@ -246,7 +253,7 @@ async def _execute_cells(
             lesson,
             current["index"],
             f"{error.ename}: {_first_line(error.evalue)}",
-            f"fix the cell; `make run LESSON={lesson.info.number}` shows the traceback",
+            _failure_fix(error, lesson),
         ) from None
     finally:
         kill_and_reap(current["process"])  # nbclient leaves a kernel it did not start running
@@ -485,6 +492,22 @@ def _cell_error(lesson: Lesson, index: int, problem: str, fix: str) -> LessonErr
         lesson.info.path, first, f"cell (lines {first}-{last}) failed: {problem}", fix
     )
     return error
+
+
+def _failure_fix(error: CellExecutionError, lesson: Lesson) -> str:
+    """What to do about a cell's exception; the two the guard or the run folder cause, named."""
+    shown = f"`make run LESSON={lesson.info.number}` shows the traceback"
+    if "Read-only file system" in error.evalue:
+        return (
+            "a lesson may not change the course's files: write to a new name (it lands in the "
+            f"temporary folder the lesson runs in: open('out.csv', 'w')) or a tempfile; {shown}"
+        )
+    if error.ename == "FileNotFoundError":
+        return (
+            "a lesson runs in a temporary folder that shows the files beside it in sources/: "
+            f"open one by its path from sources/, e.g. data/points.csv; {shown}"
+        )
+    return f"fix the cell; {shown}"
 
 
 def _first_line(text: str) -> str:

@@ -139,16 +139,6 @@ def resolve(lesson_path: Path, src: str, line: int) -> tuple[Path, str]:
     return path, Path(os.path.relpath(path, folder)).as_posix()
 
 
-def course_path(src: str) -> str | None:
-    """The path from the course folder of an image a lesson in sources/ shows (posix), or
-    None when it would lie outside the course folder."""
-    written = unquote(urlsplit(src.strip()).path)
-    relative = os.path.normpath(os.path.join("sources", written))
-    if os.path.isabs(relative) or relative.split(os.sep)[0] == "..":
-        return None
-    return Path(relative).as_posix()
-
-
 def inline_attachments(cell) -> None:
     """In a copy to render: each `attachment:NAME` becomes the image's `data:` URL."""
     attachments = cell.get("attachments")

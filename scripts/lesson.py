@@ -70,9 +70,10 @@ class Lesson:
     # The bytes this was read from: the build records their hash, not the file's at the end,
     # so a save while the build runs (course watch) is never taken as built.
     source: bytes = b""
-    # The image files its prose shows, by path from its folder, with their hashes: the build
-    # fills it in (scripts/images.py) and the manifest records it.
-    images: dict[str, str] = field(default_factory=dict)
+    # The files beside it that its prose shows or its code names, by path from its folder,
+    # with their hashes: the build fills it in (scripts/images.py, scripts/lessonfiles.py) and
+    # the manifest records it.
+    files: dict[str, str] = field(default_factory=dict)
 
 
 def read_lesson(path: Path) -> Lesson:

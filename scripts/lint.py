@@ -23,6 +23,7 @@ from .lesson import (
     read_lesson,
     shown,
 )
+from .lessonfiles import named_files
 from .lessons import Lessons
 from .sanitize import UNSAFE_FIX, sanitize_markdown
 
@@ -76,7 +77,8 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     findings += unsafe_prose(where, cells) + image_problems(path, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
     findings += long_lines(where, path.read_text(encoding="utf-8"))
-    recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb")
+    files = named_files(notebook, path.parent)
+    recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb", files)
     findings += long_outputs(where, notebook, cell_lines, recorded)
     findings += figures_without_alt(where, notebook, cell_lines, recorded)
     header = header_problem(path)
@@ -348,8 +350,11 @@ def long_outputs(where: str, notebook, cell_lines: list, recorded) -> list[Findi
     return findings
 
 
-def recorded_outputs(notebook, cache_file: Path) -> dict[int, list] | None:
-    """Outputs by cell index from the execution cache, when it was made from this very code."""
+def recorded_outputs(
+    notebook, cache_file: Path, files: dict | None = None
+) -> dict[int, list] | None:
+    """Outputs by cell index from the execution cache, when it was made from this very code
+    (and the files beside the lesson it names: `files`, as scripts/lessonfiles.py finds them)."""
     from .execute import cache_key  # imports the notebook runner: only when a cache exists
 
     if not cache_file.is_file():
@@ -358,7 +363,7 @@ def recorded_outputs(notebook, cache_file: Path) -> dict[int, list] | None:
         cached = nbformat.read(cache_file, as_version=4)
     except Exception:
         return None  # a partial or corrupt entry: the next build rewrites it
-    if cached.metadata.get("build_cache", {}).get("key") != cache_key(notebook):
+    if cached.metadata.get("build_cache", {}).get("key") != cache_key(notebook, files):
         return None  # the code changed since the last build: its outputs say nothing
     code = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
     outputs = [c.get("outputs", []) for c in cached.cells if c.cell_type == "code"]

@@ -32,11 +32,10 @@ import watchfiles
 
 from . import warmbuild
 from .errors import SettingError
-from .images import IMAGE_TYPES
 from .lesson import FILE_NAME
 
 RELOAD_PATH = "/__reload"
-ALL_LESSONS = "*"  # on the queue of saves: a file that is not a lesson (an image) changed
+ALL_LESSONS = "*"  # on the queue of saves: a file that is not a lesson (image, data) changed
 LESSON_FOLDER = re.compile(r"^\d\d_[a-z0-9_]+$")
 # Added to every HTML page as it is served (never to the files): poll, then reload or show
 # the build error over the page. The last good deck stays underneath.
@@ -341,10 +340,11 @@ class Builder:
 
 def watch_sources(sources: Path, saved: queue.Queue, stop: threading.Event) -> None:
     """Put the name of each saved (or added) lesson on `saved` until `stop` is set; an image
-    the prose may show (sources/figures/...) puts ALL_LESSONS: the build finds which show it."""
+    or data file a lesson may show or read (sources/figures/..., sources/data/...) puts
+    ALL_LESSONS: the build finds which lessons it changes (archive.is_fresh)."""
     for changes in watchfiles.watch(
         sources,
-        watch_filter=partial(_is_lesson_or_image, sources),
+        watch_filter=partial(_is_lesson_or_its_file, sources),
         stop_event=stop,
         recursive=True,
         raise_interrupt=False,
@@ -356,12 +356,16 @@ def watch_sources(sources: Path, saved: queue.Queue, stop: threading.Event) -> N
             saved.put(name)
 
 
-def _is_lesson_or_image(sources: Path, change: watchfiles.Change, path: str) -> bool:
+def _is_lesson_or_its_file(sources: Path, change: watchfiles.Change, path: str) -> bool:
+    """A lesson saved, or a file a lesson may show or read (an image, data) changed."""
     changed = Path(path)
-    if changed.suffix.lower() in IMAGE_TYPES:
-        return True  # deleted too: a lesson that shows it must now fail, and say so
-    is_lesson = changed.parent == sources and bool(FILE_NAME.match(changed.name))
-    return change != watchfiles.Change.deleted and is_lesson
+    if changed.suffix == ".py":
+        is_lesson = changed.parent == sources and bool(FILE_NAME.match(changed.name))
+        return change != watchfiles.Change.deleted and is_lesson
+    # Not an editor's swap, backup or lock file, nor a cache: those are saved all the time.
+    parts = changed.relative_to(sources).parts
+    editor = changed.name.endswith("~") or changed.name.startswith("#")
+    return not editor and not any(p.startswith((".", "__pycache__")) for p in parts)
 
 
 def _lesson_of_change(sources: Path, path: Path) -> str:

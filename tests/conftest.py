@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from scripts import runtime
+from scripts.lessonfiles import link_lesson_folder
 
 # What the command line does before building (scripts/runtime.py), for the tests that call
 # the stages directly.
@@ -55,6 +56,7 @@ def run_build(root: Path, *args: str, timeout: int = 300, env: dict | None = Non
 def run_script(path: Path, cwd: Path) -> subprocess.CompletedProcess:
     """Run a lesson as a plain script under the build's guard (`make run`), with no display."""
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+    link_lesson_folder(cwd, path.resolve().parent)  # as the build runs it: beside its data
     course_root = path.resolve().parent.parent
     command = [sys.executable, str(SANDBOX), "script", str(course_root), str(path)]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)

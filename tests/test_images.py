@@ -178,7 +178,7 @@ def test_the_handout_prints_the_image(pictures):
 def test_the_manifest_records_each_image_and_a_new_drawing_rebuilds_the_lesson(pictures):
     root, out = pictures.root, pictures.out("01_pictures")
     manifest = json.loads((out / ".built.json").read_text(encoding="utf-8"))
-    assert manifest["images"] == {
+    assert manifest["files"] == {
         "figures/flow chart.png": hashlib.sha256(png(64, 32)).hexdigest(),
         "figures/mark.svg": hashlib.sha256(SVG.encode()).hexdigest(),
     }

@@ -19,9 +19,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from watchfiles import Change
 
 from scripts import warmbuild
-from scripts.watch import BuildLog, inject_reload_script
+from scripts.watch import BuildLog, _is_lesson_or_its_file, inject_reload_script
 
 from .conftest import copy_course
 
@@ -426,3 +427,27 @@ def test_a_redrawn_image_rebuilds_the_lesson_that_shows_it(watching):
     wait_for(lambda: watching.status("02_second", since)["reload"], 120, "a reload for the image")
     redrawn = base64.b64encode(dot.format(9).encode()).decode()
     assert redrawn in watching.get(deck_path(watching.root, "02_second"))
+
+
+def test_watch_rebuilds_for_a_lesson_or_a_file_beside_it_but_not_an_editors_own_files(tmp_path):
+    sources = tmp_path / "sources"
+    seen = {
+        name: _is_lesson_or_its_file(sources, change, str(sources / name))
+        for name, change in [
+            ("02_second.py", Change.modified),
+            ("02_second.py~", Change.added),
+            ("#02_second.py#", Change.added),
+            (".02_second.py.swp", Change.modified),
+            ("helper.py", Change.modified),
+            ("data/points.csv", Change.modified),
+            ("figures/loop.png", Change.deleted),
+            ("figures/.loop.png.kate-swp", Change.added),
+            ("__pycache__/x.pyc", Change.added),
+        ]
+    }
+    assert [name for name, kept in seen.items() if kept] == [
+        "02_second.py",
+        "data/points.csv",
+        "figures/loop.png",
+    ]
+    assert not _is_lesson_or_its_file(sources, Change.deleted, str(sources / "02_second.py"))
