@@ -11,6 +11,7 @@ import functools
 import hashlib
 import html
 import io
+import json
 import re
 
 import fontTools
@@ -21,6 +22,7 @@ from nbformat.v4 import new_markdown_cell
 
 from . import assets, nbhtml
 from .config import CourseConfig
+from .deckfonts import fallback_font_css
 from .editions import tags
 from .files import write_atomic
 from .lesson import LessonInfo
@@ -131,8 +133,9 @@ def slide_count(deck: nbformat.NotebookNode) -> int:
 
 
 def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseConfig) -> str:
-    """The deck as one HTML file with reveal.js, its theme, plugins and images inside."""
+    """The deck as one HTML file with reveal.js, its theme, plugins, fonts and images inside."""
     exporter = nbhtml.exporter("slides", "deck", highlight_for_deck)
+    shown = json.dumps([deck.cells, info.title, str(config)], ensure_ascii=False)
     resources = {
         "deck": {
             "title": info.title,
@@ -141,7 +144,7 @@ def render_deck(deck: nbformat.NotebookNode, info: LessonInfo, config: CourseCon
             "slide_count": slide_count(deck),
             "reveal_css": assets.inline_css("reveal.js/dist/reveal.css"),
             "theme_css": assets.inline_css("reveal.js/dist/theme/white-contrast.css"),
-            "fonts_css": mono_font_css(),
+            "fonts_css": mono_font_css() + fallback_font_css(shown),
             "deck_css": assets.template_css("deck.css"),
             "reveal_js": assets.inline_js("reveal.js/dist/reveal.js"),
             "plugins_js": [assets.inline_js(path) for path in PLUGINS.values()],

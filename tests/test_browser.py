@@ -82,6 +82,13 @@ def _offline_context(browser, requests: list[str] | None = None):
     return context
 
 
+# The font families whose faces the page has loaded: a face loads only when text uses it.
+LOADED_FONTS = """async () => {
+  await document.fonts.ready;
+  return [...document.fonts].filter(f => f.status === "loaded").map(f => f.family);
+}"""
+
+
 def _open_deck(browser, deck: Path) -> dict:
     requests: list[str] = []
     context = _offline_context(browser, requests)
@@ -101,6 +108,7 @@ def _open_deck(browser, deck: Path) -> dict:
         "notes": page.eval_on_selector_all("aside.notes", "els => els.map(e => e.textContent)"),
         "first": page.evaluate("() => Reveal.getSlides()[0].textContent"),
         "slides": slides,
+        "fonts": page.evaluate(LOADED_FONTS),
     }
     context.close()
     return seen
@@ -127,6 +135,12 @@ def test_deck_requests_nothing_outside_its_own_file(request, lesson):
 def test_reveal_shows_as_many_slides_as_the_build_meant(request, lesson):
     seen = _every_deck(request)[lesson]
     assert seen["total"] == seen["meant"] == len(seen["slides"])
+
+
+def test_a_word_in_chinese_is_drawn_by_a_face_the_deck_carries(opened_others):
+    fonts = [family.strip('"') for family in opened_others["05_pictures"]["fonts"]]
+    assert "Deck Fallback" in fonts and "Deck Mono" in fonts
+    assert "Deck Fallback" not in [f.strip('"') for f in opened_others["03_no_headings"]["fonts"]]
 
 
 def test_long_content_is_split_onto_continuation_slides(opened):
