@@ -495,13 +495,16 @@ def _cell_error(lesson: Lesson, index: int, problem: str, fix: str) -> LessonErr
 
 
 def _failure_fix(error: CellExecutionError, lesson: Lesson) -> str:
-    """What to do about a cell's exception; the two the guard or the run folder cause, named."""
+    """What to do about a cell's exception; those the guard, the run folder or running
+    unattended cause, named."""
     shown = f"`make run LESSON={lesson.info.number}` shows the traceback"
     if "Read-only file system" in error.evalue:
         return (
             "a lesson may not change the course's files: write to a new name (it lands in the "
             f"temporary folder the lesson runs in: open('out.csv', 'w')) or a tempfile; {shown}"
         )
+    if error.ename == "StdinNotImplementedError":
+        return "a lesson runs unattended and cannot ask for input(): set the value in the code"
     if error.ename == "FileNotFoundError":
         return (
             "a lesson runs in a temporary folder that shows the files beside it in sources/: "

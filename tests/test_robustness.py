@@ -562,3 +562,12 @@ def test_a_cjk_title_gets_a_cjk_font_and_other_handouts_do_not(course):
     assert {"Course-CJK-Bold", "Course-Hangul-Bold"} <= fonts
     plain = font_names(course / "build/01_tag_table/01_tag_table_v1.3.worked.pdf")
     assert not any("CJK" in name or "Hangul" in name for name in plain)
+
+
+def test_a_lesson_that_asks_for_input_is_told_it_runs_unattended(course):
+    source = lesson("# %%\nname = input('your name? ')\n")
+    (course / "sources" / "03_asks.py").write_text(source, encoding="utf-8")
+    built = run_build(course, "build", "03")
+    assert built.returncode == 1
+    assert "StdinNotImplementedError" in built.stderr + built.stdout
+    assert "cannot ask for input(): set the value in the code" in built.stderr + built.stdout
