@@ -81,19 +81,43 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb", files)
     findings += long_outputs(where, notebook, cell_lines, recorded)
     findings += figures_without_alt(where, notebook, cell_lines, recorded)
-    header = header_problem(path)
+    header, title = header_problem(path)
     if header and header.line not in {m.line for m in magics}:  # a magic is reported once
         findings.append(header)
+    findings += title_cell(where, cells, title)
     return sorted(set(findings))
 
 
-def header_problem(path: Path) -> Finding | None:
-    """The first problem read_lesson finds: file name, syntax, header keys and formats."""
+def header_problem(path: Path) -> tuple[Finding | None, str]:
+    """The first problem read_lesson finds (file name, syntax, header keys and formats), or
+    the lesson's title when there is none."""
     try:
-        read_lesson(path)
+        return None, read_lesson(path).info.title
     except LessonError as error:
-        return Finding(shown(path), error.line, f"{error.problem}; {error.fix}")
-    return None
+        return Finding(shown(path), error.line, f"{error.problem}; {error.fix}"), ""
+
+
+def title_cell(where: str, cells: list, title: str) -> list[Finding]:
+    """A first heading that repeats the header's title (a converted notebook's title cell):
+    the title slide and the handout's cover show it already, so it would show twice."""
+    first = next(((c, lines) for c, lines in cells if c.source.strip()), None)
+    if not title or first is None or first[0].cell_type != "markdown":
+        return []
+    heading = first[0].source.strip().splitlines()[0]
+    if not heading.startswith("# ") or _letters(heading[2:]) != _letters(title):
+        return []
+    return [
+        Finding(
+            where,
+            first[1][0] + 1,
+            "this heading repeats the lesson's title, which the title slide and the handout's "
+            "cover show already; remove it, or give the first section a heading of its own",
+        )
+    ]
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def unsafe_prose(where: str, cells: list) -> list[Finding]:

@@ -191,3 +191,17 @@ def test_a_long_change_note_in_the_header_is_not_a_long_line_but_long_code_is():
     note = "x" * 120
     text = f'# ---\n# lesson:\n#     changes: "{note}"\n# ---\n\n# %%\nvalue = "{note}"\n'
     assert [finding.line for finding in long_lines("sources/01_x.py", text)] == [7]
+
+
+@pytest.mark.parametrize(
+    ("heading", "reported"),
+    [("# Header: Passing!", True), ("## Header passing", False), ("# Header passes", False)],
+)
+def test_a_first_heading_that_repeats_the_title_is_reported(heading, reported, tmp_path):
+    source = (LINT / "01_header_pass.py").read_text(encoding="utf-8")
+    header_end = source.index("# ---\n", 4) + len("# ---\n")
+    lesson = tmp_path / "01_header_pass.py"
+    text = source[:header_end] + f"\n# %% [markdown]\n# {heading}\n#\n# Prose.\n"
+    lesson.write_text(text + source[header_end:], encoding="utf-8")
+    found = [f for f in lint_lesson(lesson, tmp_path) if "repeats the lesson's title" in f.message]
+    assert [f.line for f in found] == ([line_of(lesson, heading)] if reported else [])
