@@ -43,6 +43,7 @@ KEEP_SCALE = 0.85  # shrink a cell this far rather than push it onto the next sl
 MIN_SCALE = 0.4  # a single block taller than a slide is shrunk at most this far (and reported)
 FIGURE_ALONE = 0.8 * SLIDE_BUDGET  # a figure's height on a slide with one line of code
 FIGURE_KEPT = 0.75  # a figure smaller than this share of FIGURE_ALONE moves to the next slide
+FIGURE_ROW_MIN = 220  # figures side by side are drawn at least this tall
 STARTS = ("slide", "subslide")
 SLIDE_HEADING = re.compile(r"^\s*(#{1,2})\s+(.+?)\s*$", re.MULTILINE)
 FRAME_TAGS = ("exercise", "solution")  # the look a continuation slide keeps
@@ -142,8 +143,8 @@ def _squeezed(cell, heading) -> bool:
     The back row cannot read a figure's labels at a third of the slide; with its code on the
     slide before, it grows (FIGURE_KEPT of that size is close enough to stay with all its code).
     """
-    if input_height(cell) == 0:
-        return False
+    if input_height(cell) == 0 or cell.metadata.get("deck", {}).get("figure_row"):
+        return False  # side by side, figures grow no taller on a slide of their own
     for output in _figures(cell):
         alone = min(FIGURE_MAX_WIDTH * figure_ratio(output.get("data", {})), FIGURE_ALONE)
         if output.metadata["deck"]["height"] < FIGURE_KEPT * min(alone, _fresh_room(heading)):
@@ -318,7 +319,9 @@ def _grow_figures(page: list) -> None:
     slide with room to spare (a figure on a continuation slide of its own, say) it grows,
     as wide as the slide allows, so the back row can read it.
     """
-    figures = [o for cell in page for o in _figures(cell)]
+    # Figures side by side keep their height: taller, a row could wrap into two.
+    growing = [c for c in page if not c.metadata.get("deck", {}).get("figure_row")]
+    figures = [o for cell in growing for o in _figures(cell)]
     spare = SLIDE_BUDGET - sum(cell_height(c) for c in page)
     if not figures or spare < 1:
         return
@@ -357,6 +360,7 @@ def _fitted_height(cell, room: float) -> float:
     if cell.cell_type == "markdown" and cell_height(cell) > room:
         _images_make_room([cell], cell_height(cell) - room)  # its diagram smaller, if that fits
     figures = _figures(cell)
+    cell.metadata.get("deck", {}).pop("figure_row", None)  # chosen anew for this room
     for output in figures:
         output.metadata["deck"] = {"height": math.floor(natural_figure_height(output))}
     height = cell_height(cell)
@@ -367,7 +371,29 @@ def _fitted_height(cell, room: float) -> float:
     for output in figures:
         natural = output.metadata["deck"]["height"]
         output.metadata["deck"]["height"] = math.floor(max(FIGURE_MIN_HEIGHT, min(natural, each)))
+    if len(figures) > 1 and cell_height(cell) > room:
+        _side_by_side(cell, figures, room)
     return cell_height(cell)
+
+
+def _side_by_side(cell, figures: list, room: float) -> None:
+    """Several figures too tall one above the other: side by side (deck.css wraps them into
+    rows), at the tallest common height that fits `room`, not below FIGURE_ROW_MIN. Where
+    nothing fits, whichever way is shorter stays: the slide is then reported as too tall."""
+    stacked = {id(o): o.metadata["deck"]["height"] for o in figures}
+    stacked_height = cell_height(cell)
+    cell.metadata.setdefault("deck", {})["figure_row"] = True
+    natural = {id(o): math.floor(natural_figure_height(o)) for o in figures}
+    for height in range(max(natural.values()), FIGURE_ROW_MIN - 1, -5):
+        for output in figures:
+            output.metadata["deck"]["height"] = min(natural[id(output)], height)
+        if cell_height(cell) <= room:
+            return
+    if cell_height(cell) < stacked_height:
+        return
+    del cell.metadata["deck"]["figure_row"]
+    for output in figures:
+        output.metadata["deck"]["height"] = stacked[id(output)]
 
 
 def _figures(cell) -> list:

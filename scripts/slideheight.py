@@ -30,6 +30,11 @@ FIGURE_MIN_HEIGHT = 250.0  # the build may shrink it down to this to keep it on 
 FIGURE_MAX_WIDTH = 1180.0  # ... or grow it into a slide's spare height, up to this wide
 FIGURE_MARGIN = 14.0
 FIGURE_MIMES = ("image/svg+xml", "image/png", "image/jpeg")
+# Several figures of one cell too tall one above the other go side by side (deck.css), at one
+# height, as many to a row as fit this width (a little less than the slide's 1228px, so that
+# the estimate never packs a row the browser would wrap) with this gap between them.
+ROW_WIDTH = 1200.0
+ROW_GAP = 16.0
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
@@ -67,7 +72,7 @@ def cell_height(cell) -> float:
         text, images = markdown_parts(cell.source, image_cap(cell))
         return text * cell_scale(cell) + images + frame  # images are sized in px, not em
     if cell.cell_type == "code":
-        figures = sum(output_height(o) for o in cell.get("outputs", []) if is_figure(o))
+        figures = figures_height(cell)
         text = input_height(cell) + sum(
             output_height(o) for o in cell.get("outputs", []) if not is_figure(o)
         )
@@ -79,6 +84,33 @@ def image_cap(cell) -> float:
     """The height the build allows a prose cell's images (FIGURE_HEIGHT unless it lowered it
     to keep the slide's next cell beside them: scripts/slidefit.py)."""
     return float(cell.metadata.get("deck", {}).get("image_height", FIGURE_HEIGHT))
+
+
+def figures_height(cell) -> float:
+    """The height a code cell's figures take: one above the other, or in rows (figure_row)."""
+    outputs = cell.get("outputs", [])
+    if not cell.metadata.get("deck", {}).get("figure_row"):
+        return sum(output_height(o) for o in outputs if is_figure(o))
+    return sum(max(figure_height(o) for o in row) + FIGURE_MARGIN for row in figure_rows(outputs))
+
+
+def figure_rows(outputs: list) -> list[list]:
+    """The figures as the browser packs them side by side: in order, a row full when the next
+    one would not fit ROW_WIDTH; an output that is not a figure takes a row of its own."""
+    rows: list[list] = []
+    width = ROW_WIDTH  # of the current row so far: full, so the first figure opens a row
+    for output in outputs:
+        if not is_figure(output):
+            width = ROW_WIDTH
+            continue
+        wide = figure_height(output) / max(figure_ratio(output.get("data", {})), 0.05)
+        if rows and width + ROW_GAP + wide <= ROW_WIDTH:
+            rows[-1].append(output)
+            width += ROW_GAP + wide
+        else:
+            rows.append([output])
+            width = min(wide, ROW_WIDTH)
+    return rows
 
 
 def cell_scale(cell) -> float:

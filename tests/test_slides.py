@@ -15,7 +15,9 @@ from scripts.slidefit import SLIDE_BUDGET, fit_slides, group_slides
 from scripts.slideheight import (
     FIGURE_MAX_WIDTH,
     FIGURE_MIN_HEIGHT,
+    ROW_WIDTH,
     cell_height,
+    figure_rows,
     natural_figure_height,
 )
 from scripts.slides import cut_slides, highlight_for_deck, slide_count
@@ -350,3 +352,45 @@ def test_the_decks_code_font_is_the_same_without_a_cache_it_can_write(tmp_path, 
     slides.mono_font_css.cache_clear()
     assert slides.mono_font_css() == cached  # subset again, nothing written, no error
     slides.mono_font_css.cache_clear()
+
+
+def figures_cell(count: int, width_pt: int = 288, height_pt: int = 180, between: bool = False):
+    """A cell of 8 code lines that draws `count` figures (with a printed line between them)."""
+    cell = code(8, name="fig")
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_pt}pt" height="{height_pt}pt"/>'
+    for index in range(count):
+        if between and index:
+            cell.outputs.append(new_output("stream", name="stdout", text="between\n"))
+        data = {"image/svg+xml": svg, "text/plain": "F"}
+        cell.outputs.append(new_output("display_data", data=data))
+    return cell
+
+
+def test_figures_too_tall_one_above_the_other_go_side_by_side_with_their_code():
+    deck, warnings = fitted(lesson_of(new_markdown_cell("## Three"), figures_cell(3)))
+    slides = group_slides(deck.cells)[1:]
+    assert len(slides) == 1 and warnings == []  # code and its three figures on one slide
+    cell = slides[0][1]
+    assert cell.metadata["deck"]["figure_row"] is True
+    heights = {o.metadata["deck"]["height"] for o in cell.outputs}
+    assert len(heights) == 1 and min(heights) >= 220  # one height, not below the row minimum
+    assert sum(cell_height(c) for c in slides[0]) <= SLIDE_BUDGET
+
+
+def test_rows_are_packed_in_order_and_text_between_figures_opens_a_new_row():
+    cell = figures_cell(4)
+    for output in cell.outputs:
+        output.metadata["deck"] = {"height": 300}  # 480 wide: two to a row of 1200
+    assert [len(row) for row in figure_rows(cell.outputs)] == [2, 2]
+    assert 2 * 480 + 16 <= ROW_WIDTH < 3 * 480 + 32
+    mixed = figures_cell(3, between=True)
+    for output in mixed.outputs:
+        if output.output_type == "display_data":
+            output.metadata["deck"] = {"height": 100}
+    assert [len(row) for row in figure_rows(mixed.outputs)] == [1, 1, 1]
+
+
+def test_one_figure_or_figures_that_fit_stay_one_above_the_other():
+    deck, _ = fitted(lesson_of(new_markdown_cell("## Two small"), figures_cell(2, 288, 72)))
+    cell = group_slides(deck.cells)[1][1]
+    assert "figure_row" not in cell.metadata.get("deck", {})
