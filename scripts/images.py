@@ -9,10 +9,10 @@ alone. So the build reads each such file once (`attach_local_images`) and carrie
   notebook format's own way to hold an image, which Jupyter, VS Code and Colab show;
 - in deck and handouts, as a `data:` URL (`inline_attachments`, on the copy they render).
 
-A path that names no file, a file outside the course folder, or a kind of image that a
-browser or WeasyPrint cannot draw stops the lesson with `file:line`; `make lint` reports the
-same, and an image without alt text too. The manifest records each file's hash, so a build
-with only an image changed rebuilds the lessons that show it (`archive.is_fresh`).
+A path that names no file, a file outside the lesson's folder (sources/), or a kind of image
+that a browser or WeasyPrint cannot draw stops the lesson with `file:line`; `make lint`
+reports the same, and an image without alt text too. The manifest records each file's hash,
+so a build with only an image changed rebuilds the lessons that show it (`archive.is_fresh`).
 """
 
 from __future__ import annotations
@@ -108,18 +108,20 @@ def attach_local_images(lesson: Lesson) -> dict[str, str]:
 def resolve(lesson_path: Path, src: str, line: int) -> tuple[Path, str]:
     """The file an image path names, and that path from the lesson's folder (posix).
 
-    LessonError (at `line`) when it names no file, a file outside the course folder, or an
-    image of a kind deck and handout cannot both draw."""
+    LessonError (at `line`) when it names no file, a file outside the lesson's folder
+    (sources/: the folder the build watches, and archives from git), or an image of a kind
+    deck and handout cannot both draw."""
     folder = lesson_path.resolve().parent
     written = unquote(urlsplit(src.strip()).path)
     path = (folder / written).resolve()
     course = folder.parent
-    if not path.is_relative_to(course):
+    if not path.is_relative_to(folder):
         raise LessonError(
             lesson_path,
             line,
-            f"image {src} is outside the course folder",
-            "copy it under sources/ (e.g. sources/figures/) and give its path from there",
+            f"image {src} is outside the lesson's folder, {folder.name}/",
+            f"copy it under {folder.name}/ (e.g. {folder.name}/figures/) and give its path "
+            "from there",
         )
     if not path.is_file():
         raise LessonError(

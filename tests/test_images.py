@@ -130,10 +130,11 @@ def test_a_path_outside_the_course_missing_or_of_another_kind_fails_at_its_line(
     (tmp_path / "notes.txt").write_text("not an image", encoding="utf-8")
     (tmp_path / "sources" / "figures" / "scan.bmp").write_bytes(b"BM")
     cases = {
-        "../../secret.png": "is outside the course folder",
+        "../../secret.png": "is outside the lesson's folder, sources/",
         "figures/none.png": "not found (looked for sources/figures/none.png)",
         "figures/scan.bmp": "a .bmp file is not drawn by both",
-        "../notes.txt": "a .txt file is not drawn by both",
+        "../notes.txt": "is outside the lesson's folder, sources/",
+        "figures/../../sources/figures/scan.bmp": "a .bmp file is not drawn by both",
     }
     for src, problem in cases.items():
         with pytest.raises(LessonError) as raised:
