@@ -6,7 +6,8 @@ one HTML file opened from anywhere, a handout is printed, a student notebook is 
 alone. So the build reads each such file once (`attach_local_images`) and carries it:
 
 - in the student notebook, as the markdown cell's attachment (`attachment:plot.png`), the
-  notebook format's own way to hold an image, which Jupyter, VS Code and Colab show;
+  notebook format's own way to hold an image, which Jupyter, VS Code and Colab show (an
+  `<img src=...>` as a `data:` URL: not every front end resolves an attachment in raw HTML);
 - in deck and handouts, as a `data:` URL (`inline_attachments`, on the copy they render).
 
 A path that names no file, a file outside the lesson's folder (sources/), or a kind of image
@@ -100,8 +101,14 @@ def attach_local_images(lesson: Lesson) -> dict[str, str]:
             names[image.src] = _attachment_name(path.name, attachments)
             attachments[names[image.src]] = {IMAGE_TYPES[path.suffix.lower()]: _base64(data)}
             used[relative] = hashlib.sha256(data).hexdigest()
-        cell.source = _pointing_at_attachments(cell.source, names)
-        cell["attachments"] = attachments
+        cell.source = _pointing_at_attachments(cell.source, names, attachments)
+        cell["attachments"] = {  # those the markdown points at; an <img> carries its own
+            name: bundle
+            for name, bundle in attachments.items()
+            if f"attachment:{name}" in cell.source
+        }
+        if not cell["attachments"]:
+            del cell["attachments"]
     return used
 
 
@@ -201,13 +208,19 @@ def _attachment_name(file_name: str, taken: dict) -> str:
     return name
 
 
-def _pointing_at_attachments(source: str, names: dict[str, str]) -> str:
-    """The source with each image path (in `](...)`, a `[ref]:` line or `src=`) replaced."""
-    before = r"(\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?|\bsrc\s*=\s*[\"']?)"
+def _pointing_at_attachments(source: str, names: dict[str, str], attachments: dict) -> str:
+    """The source with each image path replaced: in markdown (`](...)`, a `[ref]:` line) by
+    the attachment, in an `<img src=...>` by the image's data: URL, since notebook front
+    ends resolve `attachment:` in markdown's images but not all of them in raw HTML."""
+    markdown = r"(\]\(\s*<?|^\s*\[[^\]]+\]:\s*<?)"
+    html = r"(\bsrc\s*=\s*[\"']?)"
     after = r"(?=[\s)\"'>]|$)"
     for src, name in names.items():
-        pattern = re.compile(before + re.escape(src) + after, re.MULTILINE)
-        source = pattern.sub(rf"\1attachment:{name}", source)
+        path = re.escape(src) + after
+        source = re.sub(markdown + path, rf"\1attachment:{name}", source, flags=re.MULTILINE)
+        mime, data = next(iter(attachments[name].items()))
+        url = f"data:{mime};base64,{data}"
+        source = re.sub(html + path, lambda match, url=url: match[1] + url, source)
     return source
 
 
