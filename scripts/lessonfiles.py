@@ -35,12 +35,13 @@ def link_lesson_folder(run_dir: Path, folder: Path) -> None:
 def named_files(notebook, folder: Path) -> dict[str, str]:
     """The files beside the lesson its code names, by path from its folder, with their hashes."""
     found: dict[str, str] = {}
+    base = folder.resolve()
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
         for literal in _string_literals(cell.source):
-            for path in _files_named(folder, literal):
-                relative = path.relative_to(folder.resolve()).as_posix()
+            for path in _files_named(base, literal):
+                relative = path.relative_to(base).as_posix()
                 found[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
     return dict(sorted(found.items()))
 
@@ -69,15 +70,19 @@ def _string_literals(source: str) -> list[str]:
     ]
 
 
-def _files_named(folder: Path, literal: str) -> list[Path]:
-    """The file `literal` names beside the lesson, or the files of the folder it names."""
+def _files_named(base: Path, literal: str) -> list[Path]:
+    """The file `literal` names in the lesson's folder `base` (resolved), or the files of the
+    folder it names."""
     text = literal.strip()
     if not text or len(text) > 255 or "\n" in text or "\0" in text or os.path.isabs(text):
         return []
-    base = folder.resolve()
     try:
-        path = (base / text).resolve()
+        # Most literals name nothing (messages, dtypes): one stat says so, before resolve()'s
+        # stat of every part of the path.
+        path = (base / text).resolve() if (base / text).exists() else None
     except (OSError, RuntimeError):
+        return []
+    if path is None:
         return []
     if path == base or not path.is_relative_to(base) or path.suffix == ".py":
         return []
