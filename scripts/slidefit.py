@@ -84,7 +84,8 @@ def _fit_slide(slide: list, where, warnings: list[str]) -> list:
         return slide
     heading = _continuation_heading(slide[0])
     pages = _paginate(slide, heading, where, warnings)
-    _balance(pages, heading)
+    if not _pull_back(pages, heading):
+        _balance(pages, heading)
     fitted = list(pages[0])
     for page in pages[1:]:
         fitted += _open_continuation(page, heading, slide[0])
@@ -101,8 +102,13 @@ def _paginate(slide: list, heading, where, warnings: list[str]) -> list[list]:
         cell = queue.pop(0)
         room = SLIDE_BUDGET - _page_height(pages, len(pages) - 1, heading)
         height = _fitted_height(cell, room)
-        parts = _split_code(cell, room, before_figure=True) if _squeezed(cell, heading) else None
-        if parts is not None:  # its figure would be small here: show it on the next slide
+        squeezed = _squeezed(cell, heading)
+        if squeezed and _has_body(pages[-1]) and _whole_cell_fits_fresh(cell, heading):
+            pages.append([])  # its figure would be small here: code and figure move on together
+            queue.insert(0, cell)
+            continue
+        parts = _split_code(cell, room, before_figure=True) if squeezed else None
+        if parts is not None:  # too long to move whole: the figure and its last lines move on
             pages[-1].append(parts[0])
             queue.insert(0, parts[1])
             pages.append([])
@@ -152,10 +158,42 @@ def _squeezed(cell, heading) -> bool:
     return False
 
 
+def _whole_cell_fits_fresh(cell, heading) -> bool:
+    """On a slide of its own, the cell's figure is drawn big enough (not squeezed)."""
+    room = _fresh_room(heading)
+    return _fitted_height(cell, room) <= room and not _squeezed(cell, heading)
+
+
 def _pointless(parts: tuple, used: float, heading) -> bool:
     """A cut that leaves this slide near-empty and still does not make the rest fit a slide."""
     head, tail = parts
     return used + cell_height(head) < THIN_SLIDE and cell_height(tail) > _fresh_room(heading)
+
+
+def _pull_back(pages: list[list], heading) -> bool:
+    """A near-empty last slide joins the slide before, whose figure is drawn smaller to make
+    room, down to FIGURE_KEPT of its usual size: one slide fewer to click through, and the
+    figure still reads from the back row."""
+    if len(pages) < 2 or _page_height(pages, len(pages) - 1, heading) >= THIN_SLIDE:
+        return False
+    before, last = pages[-2], pages[-1]
+    drawing = [
+        c for c in before if _figures(c) and not c.metadata.get("deck", {}).get("figure_row")
+    ]
+    if len(drawing) != 1:
+        return False
+    cell, saved = drawing[0], copy.deepcopy(drawing[0])
+    rest = _page_height(pages, len(pages) - 2, heading) - cell_height(cell)
+    room = SLIDE_BUDGET - rest - sum(cell_height(c) for c in last)
+    if _fitted_height(cell, room) <= room and all(
+        o.metadata["deck"]["height"] >= FIGURE_KEPT * natural_figure_height(o)
+        for o in _figures(cell)
+    ):
+        before += last
+        pages.pop()
+        return True
+    before[before.index(cell)] = saved
+    return False
 
 
 def _balance(pages: list[list], heading) -> None:

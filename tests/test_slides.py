@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from scripts.config import CourseConfig
 from scripts.lesson import Lesson, LessonInfo
-from scripts.slidefit import SLIDE_BUDGET, fit_slides, group_slides
+from scripts.slidefit import FIGURE_KEPT, SLIDE_BUDGET, fit_slides, group_slides
 from scripts.slideheight import (
     FIGURE_MAX_WIDTH,
     FIGURE_MIN_HEIGHT,
@@ -254,18 +254,48 @@ def test_a_figure_shrinks_a_little_to_stay_beside_its_code():
     assert FIGURE_MIN_HEIGHT <= output.metadata["deck"]["height"] < natural_figure_height(output)
 
 
-def test_a_figure_that_would_be_small_moves_on_with_its_last_code_line_and_grows():
+def test_a_figure_that_would_be_small_moves_on_with_its_code_and_grows():
     cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure()]
     deck, _ = fitted(lesson_of(*cells))
     first, second = group_slides(deck.cells)[1:]
-    assert first[-1].outputs == [] and first[-1].source.startswith("fig = 0")
-    assert second[0].source == "## Plot (cont.)" and second[1].source == "fig = 3"
+    assert [c.cell_type for c in first] == ["markdown"]  # a short cell is never cut from it
+    assert second[0].source == "## Plot (cont.)" and second[1].source.startswith("fig = 0\n")
     (output,) = second[1].outputs
     assert output.metadata["deck"]["height"] > natural_figure_height(output)
 
 
-def test_what_a_cell_printed_before_its_figure_stays_with_the_code_that_printed_it():
+def long_figure(lines: int = 16):
+    """A figure drawn by code too long for both to fit a slide at a readable size."""
     cell = figure()
+    cell.source = "\n".join(f"fig = {i}" for i in range(lines))
+    return cell
+
+
+def test_a_figure_under_long_code_moves_on_with_its_last_code_lines_and_grows():
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), long_figure()]
+    deck, _ = fitted(lesson_of(*cells))
+    first, second = group_slides(deck.cells)[1:]
+    assert first[-1].outputs == [] and first[-1].source.startswith("fig = 0")
+    assert second[0].source == "## Plot (cont.)" and second[1].source.endswith("fig = 15")
+    (output,) = second[1].outputs
+    assert output.metadata["deck"]["height"] > natural_figure_height(output)
+
+
+def test_a_near_empty_last_slide_joins_the_one_before_with_its_figure_a_little_smaller():
+    printed = code(1, name="p")
+    printed.outputs = [new_output("stream", name="stdout", text="tensor([1.97])\n")]
+    cells = [new_markdown_cell("## Plot\n" + "Some words. " * 20), figure(), printed]
+    deck, _ = fitted(lesson_of(*cells))
+    first, second = group_slides(deck.cells)[1:]  # not a third with one printed line
+    assert [c.source[:5] for c in second] == ["## Pl", "fig =", "p = 0"]
+    (output,) = second[1].outputs
+    natural = natural_figure_height(output)
+    assert FIGURE_KEPT * natural <= output.metadata["deck"]["height"] < natural
+    assert sum(cell_height(c) for c in second) <= SLIDE_BUDGET
+
+
+def test_what_a_cell_printed_before_its_figure_stays_with_the_code_that_printed_it():
+    cell = long_figure()
     cell.outputs.insert(0, new_output("stream", name="stdout", text="PRINTED FIRST\n"))
     deck, _ = fitted(lesson_of(new_markdown_cell("## Plot\n" + "Some words. " * 20), cell))
     first, second = group_slides(deck.cells)[1:]
