@@ -11,7 +11,7 @@ NODE_STAMP  := node_modules/.installed
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PORT        ?= 8000
 
-.PHONY: all help setup build test lint run new watch readme bump preview site stop bench clean
+.PHONY: all help setup build test lint run new adopt watch readme bump preview site stop bench clean
 
 all: build
 
@@ -56,6 +56,10 @@ run: setup ## run one lesson as a plain script, guarded as in the build: make ru
 
 new: setup ## start the next lesson: make new TITLE="Loss Functions"
 	$(COURSE) new "$(TITLE)"
+
+adopt: setup ## make notebooks the next lessons: make adopt NOTEBOOK=~/old/linreg.ipynb [TITLE=...]
+	$(if $(NOTEBOOK),,$(error NOTEBOOK is missing; write make adopt NOTEBOOK=path/to/notebook.ipynb))
+	$(COURSE) adopt $(NOTEBOOK) $(if $(TITLE),--title "$(TITLE)")
 
 watch: setup ## serve build/ on 127.0.0.1 (PORT=8000); a saved lesson is rebuilt and its page reloads
 	$(COURSE) watch --port $(PORT) --host 127.0.0.1

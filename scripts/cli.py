@@ -89,6 +89,12 @@ def _new(root: Path, args) -> int:
     return command_new(root, load_config(root), args.title)
 
 
+def _adopt(root: Path, args) -> int:
+    from .adopt import command_adopt
+
+    return command_adopt(root, load_config(root), args.notebooks, args.title)
+
+
 def _preview(root: Path, args) -> int:
     return command_preview(root, load_config(root), args.lessons)
 
@@ -130,6 +136,7 @@ COMMANDS = {
     "bump": _bump,
     "lint": _lint,
     "new": _new,
+    "adopt": _adopt,
     "preview": _preview,
     "site": _site,
     "watch": _watch,

@@ -1,4 +1,4 @@
-"""`course`, the command line: build, lint, run, new, watch, readme, bump, preview, site,
+"""`course`, the command line: build, lint, run, new, adopt, watch, readme, bump, preview, site,
 stop, bench.
 
 This module is the command's first step, and imports only what that step takes: reading the
@@ -69,6 +69,9 @@ def parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser):
     lint.add_argument("lessons", nargs="*", help="lesson names or paths; default: everything")
     new = commands.add_parser("new", help="start the next lesson, sources/NN_slug.py")
     new.add_argument("title", help='the lesson title, e.g. "Loss Functions"')
+    adopt = commands.add_parser("adopt", help="make a notebook (or several) the next lesson(s)")
+    adopt.add_argument("notebooks", nargs="+", type=Path, help=".ipynb files, or scripts")
+    adopt.add_argument("--title", help="the lesson title (default: the notebook's title cell)")
     preview = commands.add_parser("preview", help="contact sheets of the built decks and handouts")
     preview.add_argument("lessons", nargs="*", help="lesson names or paths; default: all built")
     watch = commands.add_parser("watch", help="serve build/ and rebuild a lesson when saved")

@@ -89,8 +89,8 @@ def _notebooks(sources: Path) -> dict[Path, CourseError]:
         path: CourseError(
             f"{shown(path)}:1",
             "a notebook is not a lesson source",
-            f"convert it with `.venv/bin/jupytext --to py:percent {shown(path)}`, add the "
-            "lesson header (sources/README.md), then delete the .ipynb",
+            f"make it a lesson with `make adopt NOTEBOOK={shown(path)}` (header, images and "
+            "data included), then delete the .ipynb",
         )
         for path in sorted(sources.glob("*.ipynb"))
     }

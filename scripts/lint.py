@@ -76,6 +76,7 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     findings += exercises_without_check(where, cells) + malformed_checks(where, cells)
     findings += unsafe_prose(where, cells) + image_problems(path, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
+    findings += display_calls(where, path.read_text(encoding="utf-8"))
     findings += long_lines(where, path.read_text(encoding="utf-8"))
     files = named_files(notebook, path.parent)
     recorded = recorded_outputs(notebook, cache_dir / f"{path.stem}.ipynb", files)
@@ -278,6 +279,39 @@ def unseeded_draws(where: str, text: str) -> list[Finding]:
                 )
             )
     return findings
+
+
+def display_calls(where: str, text: str) -> list[Finding]:
+    """`display(x)`: Jupyter's, undefined when the lesson runs as a plain script."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []  # header_problem reports it
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "display"]
+    if any(isinstance(n.ctx, ast.Store) for n in names) or _defines_display(tree):
+        return []  # the lesson's own display
+    return [
+        Finding(
+            where,
+            call.lineno,
+            "`display()` exists only in Jupyter, and a lesson also runs as a plain script; "
+            "print() what must be seen, or plot it",
+        )
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Name)
+        and call.func.id == "display"
+    ]
+
+
+def _defines_display(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == "display":
+            return True
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            if any((alias.asname or alias.name) == "display" for alias in node.names):
+                return True
+    return False
 
 
 def _seeds(name: str) -> str | None:

@@ -103,7 +103,10 @@ def _replace_once(lines: list[str], first: int, last: int, pattern: str, new: st
 def _image_problem(url: str) -> str:
     if url.startswith("attachment:"):
         # jupytext keeps no attachments: the image pasted into the notebook is gone
-        return f"image {url} pasted into the notebook is not in the .py (jupytext drops it)"
+        return (
+            f"image {url} pasted into the notebook is not in the .py (jupytext drops it: save "
+            "it as a file beside the lesson, or let `make adopt` do that from the .ipynb)"
+        )
     return f"remote image {url}"
 
 

@@ -17,6 +17,11 @@ from .lessons import Lessons
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "new_lesson.py.tmpl"
 SLUG_WORDS = 5  # file names stay readable in a terminal listing
+DANGLING_WORDS = {"a", "an", "and", "the", "of", "to", "from", "with", "in", "on", "for", "or"}
+PLACEHOLDER_SUMMARY = [
+    "Replace these lines: one short line per topic",
+    "They appear on the title slide, the handout cover and the course page",
+]
 
 
 def command_new(root: Path, config: CourseConfig, title: str) -> int:
@@ -57,8 +62,10 @@ def create_lesson(sources: Path, title: str, today: datetime.date) -> Path:
 def slugify(title: str) -> str:
     """`Über: Loss Functions, Part 2` → `uber_loss_functions_part_2` (ASCII, at most 5 words)."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
-    return "_".join(words[:SLUG_WORDS])
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())[:SLUG_WORDS]
+    while len(words) > 1 and words[-1] in DANGLING_WORDS:
+        words.pop()  # "linear_regression_from" reads as cut off
+    return "_".join(words)
 
 
 def next_number(sources: Path) -> int:
@@ -73,7 +80,31 @@ def next_number(sources: Path) -> int:
 
 
 def render(title: str, today: datetime.date) -> str:
-    """The skeleton's text with the title and date filled in."""
-    quoted = json.dumps(title, ensure_ascii=False)  # a JSON string is a valid YAML string
+    """The skeleton's text with its header filled in."""
     text = TEMPLATE.read_text(encoding="utf-8")
-    return text.replace("{{ title }}", quoted).replace("{{ date }}", today.isoformat())
+    return text.replace("{{ header }}", lesson_header(title, today, PLACEHOLDER_SUMMARY))
+
+
+def lesson_header(title: str, today: datetime.date, summary: list[str]) -> str:
+    """A lesson's header, version 1.0 of `today`, as sources/README.md shows it."""
+    lines = [
+        "# ---",
+        "# jupyter:",
+        "#   jupytext:",
+        "#     formats: py:percent",
+        "#     notebook_metadata_filter: lesson",
+        "#     text_representation: {extension: .py, format_name: percent}",
+        "#   kernelspec: {name: python3, display_name: Python 3, language: python}",
+        "#   lesson:",
+        f"#     title: {_quoted(title)}",
+        '#     version: "1.0"',
+        f'#     date: "{today.isoformat()}"',
+        "#     summary:",
+        *[f"#       - {_quoted(line)}" for line in summary],
+        "# ---",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid YAML string

@@ -13,7 +13,7 @@ from nbformat.v4 import new_output
 
 from scripts.execute import cache_key
 from scripts.lesson import read_cells
-from scripts.lint import SLIDE_OUTPUT_LINES, lint_lesson, long_lines
+from scripts.lint import SLIDE_OUTPUT_LINES, display_calls, lint_lesson, long_lines
 
 from .conftest import FIXTURES, run_build
 
@@ -205,3 +205,18 @@ def test_a_first_heading_that_repeats_the_title_is_reported(heading, reported, t
     lesson.write_text(text + source[header_end:], encoding="utf-8")
     found = [f for f in lint_lesson(lesson, tmp_path) if "repeats the lesson's title" in f.message]
     assert [f.line for f in found] == ([line_of(lesson, heading)] if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("code", "lines"),
+    [
+        ("x = 1\ndisplay(x)\n", [2]),
+        ("from IPython.display import display\ndisplay(1)\n", []),
+        ("def display(value):\n    print(value)\n\ndisplay(1)\n", []),
+        ("display = print\ndisplay(1)\n", []),
+        ("print(frame.display(1))\n", []),
+    ],
+)
+def test_display_is_reported_unless_the_lesson_defines_it(code, lines):
+    text = f"# ---\n# lesson: {{}}\n# ---\n\n# %%\n{code}"
+    assert [f.line - 5 for f in display_calls("sources/01_x.py", text)] == lines

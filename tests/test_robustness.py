@@ -479,9 +479,9 @@ def test_a_notebook_in_sources_is_refused_by_build_and_lint(course):
     built = run_build(course, "build")
     assert built.returncode == 1
     assert errors_of(built) == [
-        "error: sources/03_notes.ipynb:1: a notebook is not a lesson source; convert it with "
-        "`.venv/bin/jupytext --to py:percent sources/03_notes.ipynb`, add the lesson header "
-        "(sources/README.md), then delete the .ipynb"
+        "error: sources/03_notes.ipynb:1: a notebook is not a lesson source; make it a lesson "
+        "with `make adopt NOTEBOOK=sources/03_notes.ipynb` (header, images and data included), "
+        "then delete the .ipynb"
     ]
     linted = run_build(course, "lint")
     assert linted.returncode == 1 and "sources/03_notes.ipynb:1: a notebook" in linted.stdout
@@ -495,7 +495,8 @@ def test_a_pasted_attachment_is_named_and_stripped(course):
     assert built.returncode == 0, built.stderr
     assert (
         "warning: sources/03_pasted.py:20: image attachment:diagram.png pasted into the "
-        "notebook is not in the .py (jupytext drops it) removed;"
+        "notebook is not in the .py (jupytext drops it: save it as a file beside the lesson, "
+        "or let `make adopt` do that from the .ipynb) removed;"
     ) in built.stdout
 
 
@@ -541,7 +542,7 @@ def test_make_help_lists_the_targets():
     done = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0
     listed = {line.split()[0] for line in done.stdout.splitlines()[1:]}
-    assert {"build", "test", "lint", "run", "new", "watch", "bump", "preview"} <= listed
+    assert {"build", "test", "lint", "run", "new", "adopt", "watch", "bump", "preview"} <= listed
 
 
 def font_names(pdf: Path) -> set[str]:

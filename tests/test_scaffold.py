@@ -68,6 +68,7 @@ def test_new_command_lists_the_lesson_in_the_readme_table(course_copy):
 def test_slug_is_lowercase_ascii_words_at_most_five():
     assert slugify("Loss Functions") == "loss_functions"
     assert slugify("Über: the NEW  thing, part 2 of many") == "uber_the_new_thing_part"
+    assert slugify("Linear Regression from Scratch and Beyond") == "linear_regression_from_scratch"
 
 
 def test_new_refuses_an_empty_title(course_copy):
