@@ -302,12 +302,13 @@ def for_rendering(notebook, lesson: Lesson):
 def _prose_for_rendering(notebook, lesson: Lesson):
     """A copy whose prose carries its images as data and its math as SVG."""
     rendered = copy.deepcopy(notebook)
+    macros: dict = {}  # \newcommand in one cell holds for the lesson's later cells, as in Jupyter
     for index, cell in enumerate(rendered.cells):
         if cell.cell_type != "markdown":
             continue
         inline_attachments(cell)  # a page carries its images: `data:` URLs, no files beside
         try:
-            cell.source = replace_math(cell.source)
+            cell.source = replace_math(cell.source, macros)
         except MathError as error:
             first, _ = lesson.cell_lines[index]
             raise LessonError(
