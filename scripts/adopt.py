@@ -43,6 +43,7 @@ from .images import local_images
 from .lesson import read_cells
 from .lessonfiles import named_files
 from .lessons import Lessons
+from .myst import commonmark
 from .scaffold import lesson_header, next_number, slugify
 
 KEPT_METADATA = ("tags", "slideshow", "alt", "steps")  # what sources/README.md gives meaning
@@ -96,7 +97,7 @@ def command_adopt(root: Path, config: CourseConfig, notebooks: list[Path], title
     for adoption in adoptions:
         write_adoption(adoption)
         print(f"adopted {adoption.notebook} as {shown(adoption.lesson)}")
-        for note in adoption.notes:
+        for note in dict.fromkeys(adoption.notes):  # a line dropped from ten cells: said once
             print(f"  {note}")
     note = refresh_readme(root, config, Lessons.find(root))
     if note:
@@ -179,11 +180,11 @@ def read_notebook(path: Path):
         if path.suffix == ".ipynb":
             notebook = nbformat.read(path, as_version=4)
         else:
-            notebook = jupytext.read(path)
+            notebook = jupytext.read(path, fmt=_text_format(path))
     except Exception as error:  # JSON, nbformat or Jupytext: all say the file is unreadable
         raise CourseError(
             f"{path}:1",
-            f"not a notebook Jupyter can read ({type(error).__name__}: {error})".strip(),
+            f"not a notebook Jupyter can read ({type(error).__name__}: {_first_line(error)})",
             "open it in Jupyter and save it again, or check that it is the right file",
         ) from error
     language = _language(notebook.metadata)
@@ -192,6 +193,18 @@ def read_notebook(path: Path):
             f"{path}:1", f"a {language} notebook", "lessons are Python; adopt a Python notebook"
         )
     return notebook
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [""])[0]
+
+
+def _text_format(path: Path) -> str | None:
+    """MyST for a markdown file with `{code-cell}`s, whatever its header says (Jupyter Book
+    writes its own header); else Jupytext's guess from the file."""
+    if path.suffix == ".md" and "{code-cell}" in path.read_text(encoding="utf-8", errors="replace"):
+        return "md:myst"
+    return None
 
 
 def write_adoption(adoption: Adoption) -> None:
@@ -232,7 +245,7 @@ def _plain_cell(cell, notes: list[str]):
     if cell.cell_type == "code":
         cell = _without_front_end_lines(cell, notes)
     elif cell.cell_type == "markdown":
-        cell.source = _without_badges(cell.source, notes)
+        cell.source = _from_myst(_without_badges(cell.source, notes), notes)
     if not cell.source.strip() and not cell.get("attachments"):
         return None
     return cell
@@ -303,6 +316,15 @@ def _error_names(cell) -> list[str]:
 
 def _index_of(cells: list, cell) -> int:
     return next(index for index, kept in enumerate(cells) if kept is cell)
+
+
+def _from_myst(source: str, notes: list[str]) -> str:
+    """Jupyter Book's notes, figures and references, as CommonMark (scripts/myst.py)."""
+    text, left = commonmark(source)
+    if text != source:
+        notes.append("MyST directives and roles rewritten as CommonMark (notes, figures, refs)")
+    notes += left
+    return text
 
 
 def _language(metadata: dict) -> str:

@@ -232,6 +232,11 @@ def test_several_notebooks_take_the_next_numbers_in_order(course_copy, tmp_path,
     [
         (lambda p: p.write_text("{not json", encoding="utf-8"), [], "not a notebook Jupyter"),
         (
+            lambda p: p.write_text('{"cells": 3, "nbformat": 4}', encoding="utf-8"),
+            [],
+            "not a notebook Jupyter can read (",
+        ),
+        (
             lambda p: notebook_file(p, [], kernelspec={"language": "R", "name": "ir"}),
             [],
             "a r notebook; lessons are Python",
@@ -335,3 +340,37 @@ def test_a_notebook_inside_sources_is_adopted_in_place_and_left_for_the_author(c
         "then delete sources/doubling.ipynb: the build takes no notebook in sources/"
     ]
     assert not [note for note in adoption.notes if "copied" in note]
+
+
+def test_a_jupyter_book_chapter_in_myst_markdown(course_copy, tmp_path):
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "bowl.png").write_bytes(RED)
+    chapter = tmp_path / "descent.md"
+    chapter.write_text(
+        "---\njupytext:\n  text_representation:\n    format_name: myst\nkernelspec:\n"
+        "  name: python3\n  display_name: Python 3\n  language: python\n---\n\n"
+        "# Descent\n\n## Step\n\n"
+        "```{note}\nGo downhill.\n```\n\n```{code-cell} ipython3\nw = 1.0 - 0.1\nprint(w)\n```\n\n"
+        "```{figure} figures/bowl.png\nA bowl.\n```\n",
+        encoding="utf-8",
+    )
+    (adoption,) = adopt(course_copy, chapter)
+    lesson = read_lesson(adoption.lesson)
+    assert [c.source for c in lesson.notebook.cells] == [
+        "## Step\n\n> **Note.** Go downhill.",
+        "w = 1.0 - 0.1\nprint(w)",
+        "![A bowl.](figures/bowl.png)\n\n*A bowl.*",
+    ]
+    assert (course_copy / "sources" / "figures" / "bowl.png").read_bytes() == RED
+
+
+def test_an_invalid_notebook_is_one_line_however_long_the_validators_message(course_copy, tmp_path):
+    chapter = tmp_path / "bad.md"
+    chapter.write_text(
+        "---\nkernelspec:\n  name: python3\n---\n\n```{code-cell} ipython3\nx = 1\n```\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CourseError) as raised:
+        adopt(course_copy, chapter)
+    assert raised.value.problem.startswith("not a notebook Jupyter can read (")
+    assert len(str(raised.value).splitlines()) == 1
