@@ -23,12 +23,16 @@ from . import assets, contents, nbhtml, pdfua, uasheet
 from .config import CourseConfig
 from .exercises import add_tag, number_exercises
 from .lesson import LessonInfo
+from .slideheight import SVG_SIZE, is_figure
 
 DEFAULT_CONFIG = CourseConfig()
 
 EDITION_LABELS = {"worked": "Worked edition (with solutions)", "student": "Student edition"}
 LONG_CODE_LINE = 84  # characters; a handout's code box holds about 90 (8.6 pt mono on A4)
 SHORT_CELL_LINES = 30  # a code cell (input and output) up to this many lines stays on one page
+# Two figures to a row share the text's width (170 mm on A4, less a gap): a figure up to this
+# wide prints there at 3/4 of its own size or more.
+PAIRED_WIDTH_MM = 110
 TOC_NAV = re.compile(r'\s*<nav class="toc">.*?</nav>', re.DOTALL)  # the cover's contents
 # The two places our handout template (templates/handout/index.html.j2) leaves for this module:
 # where the cells start, and the contents list, which is known only once nbconvert has written
@@ -47,6 +51,7 @@ def render_handout_html(
     number_exercises(notebook, edition)  # "Exercise 2", its answer box and its solution
     _mark_short_cells(notebook)
     _keep_prose_with_code(notebook)
+    _pair_small_figures(notebook)
     exporter = nbhtml.exporter("html", "handout", highlight_for_print)
     resources = {"handout": _handout_facts(info, edition, config)}
     page, _ = exporter.from_notebook_node(notebook, resources=resources)
@@ -323,6 +328,26 @@ def _keep_prose_with_code(notebook: nbformat.NotebookNode) -> None:
         short = "short-cell" in code.metadata.get("tags", [])
         if prose.cell_type == "markdown" and short and len(prose.source.splitlines()) <= 8:
             add_tag(prose, "keep-with-next")
+
+
+def _pair_small_figures(notebook: nbformat.NotebookNode) -> None:
+    # Small multiples (a plot per learning rate, say) print two to a row where each keeps at
+    # least three quarters of its size, so its labels still read: fewer pages, and the plots
+    # side by side to compare. Larger figures stay one to a row (handout.css).
+    for cell in notebook.cells:
+        figures = [o for o in cell.get("outputs", []) if is_figure(o)]
+        if len(figures) > 1 and all(0 < _print_width_mm(o) <= PAIRED_WIDTH_MM for o in figures):
+            add_tag(cell, "figure-pairs")
+
+
+def _print_width_mm(output) -> float:
+    """A figure's width on paper at its own size (an SVG's width; 0 when not known)."""
+    svg = output.get("data", {}).get("image/svg+xml")
+    size = SVG_SIZE.search(svg if isinstance(svg, str) else "".join(svg or []))
+    if not size:
+        return 0.0
+    unit = "px" if re.search(r'width="[\d.]+px"', size.group(0)) else "pt"
+    return float(size.group(1)) * (25.4 / 96 if unit == "px" else 25.4 / 72)
 
 
 def _output_lines(output) -> int:

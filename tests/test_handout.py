@@ -273,3 +273,34 @@ def test_a_handout_without_its_fonts_installed_fails_with_the_fix(tmp_path, monk
     with pytest.raises(assets.MissingAsset) as error:
         write_pdf("<p>text</p>", info, "worked")
     assert "noto-sans" in str(error.value) and "make setup" in str(error.value)
+
+
+def figures_notebook(width_pt: int, count: int = 6) -> nbformat.NotebookNode:
+    """One cell that drew `count` figures `width_pt` wide (5:3), as a loop of plt.show() does."""
+    height = width_pt * 3 // 5
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_pt}pt" height="{height}pt" '
+        f'viewBox="0 0 {width_pt} {height}"><rect width="{width_pt}" height="{height}" '
+        'fill="#0072b2"/></svg>'
+    )
+    outputs = [
+        nbformat.v4.new_output("display_data", data={"image/svg+xml": svg, "text/plain": "F"})
+        for _ in range(count)
+    ]
+    cell = nbformat.v4.new_code_cell("for lr in rates:\n    plot(lr)", outputs=outputs)
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("## Rates"), cell])
+
+
+def test_small_figures_print_two_to_a_row_and_large_ones_one_to_a_row():
+    from scripts.handout import render_handout_html, write_pdf
+    from scripts.lesson import read_lesson
+
+    info = read_lesson(REPO / "tests/fixtures/course/sources/01_tag_table.py").info
+    small = render_handout_html(figures_notebook(288, 8), info, "worked")  # 4 in wide: 102 mm
+    large = render_handout_html(figures_notebook(460, 8), info, "worked")  # 6.4 in: 162 mm
+    assert "celltag_figure-pairs" in small and "celltag_figure-pairs" not in large
+    stacked = small.replace("celltag_figure-pairs", "celltag_none")
+    pages = [
+        len(PdfReader(io.BytesIO(write_pdf(h, info, "worked"))).pages) for h in (small, stacked)
+    ]
+    assert pages == [2, 4]  # the cover, then four rows of two on one page; stacked, three
