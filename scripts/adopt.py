@@ -12,13 +12,15 @@ writes `sources/NN_slug.py` and brings along what the notebook leaned on:
 - data: each file the code names by a path from the notebook's folder (`"data/points.csv"`)
   is copied to the same path under `sources/`, so the code runs unchanged;
 - cells: outputs, Colab and editor metadata are dropped; tags, slideshow (RISE) and alt
-  text stay; Jupyter Book's `remove-input` and a hidden input become `hide-input`.
+  text stay; Jupyter Book's `remove-input` and a hidden input become `hide-input`;
+- prose: a Jupyter Book chapter's MyST directives and roles become CommonMark
+  (scripts/myst.py).
 
 Lines that only make sense in a notebook front end (`%matplotlib inline`, `%%time`,
 `!pip install`, an Open-in-Colab badge) are dropped, each said. What adopting cannot fix
 for the author is listed afterwards as `file:line: problem; fix`, with `make lint`'s own
 findings. Nothing is written until every notebook has been read and every copy checked: an
-existing file is never replaced by another.
+existing file is never replaced by another, and the notebook itself is left as it was.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import alttext, checks, images
+from . import alttext, checks, images, myst
 from .config import CourseConfig
 from .course import readme_table, replace_between_markers
 from .errors import CourseError
@@ -75,6 +75,7 @@ def lint_lesson(path: Path, cache_dir: Path) -> list[Finding]:
     findings = magics + unknown_tags(where, cells) + exercises_without_solution(where, cells)
     findings += exercises_without_check(where, cells) + malformed_checks(where, cells)
     findings += unsafe_prose(where, cells) + image_problems(path, cells)
+    findings += myst_directives(where, cells)
     findings += unseeded_draws(where, path.read_text(encoding="utf-8"))
     findings += display_calls(where, path.read_text(encoding="utf-8"))
     findings += long_lines(where, path.read_text(encoding="utf-8"))
@@ -128,6 +129,23 @@ def unsafe_prose(where: str, cells: list) -> list[Finding]:
         for cell, (first, _) in cells
         if cell.cell_type == "markdown"
         for found in sanitize_markdown(cell.source)[1]
+    ]
+
+
+def myst_directives(where: str, cells: list) -> list[Finding]:
+    """Jupyter Book's ```{note} blocks, which CommonMark shows as code (pasted from a book)."""
+    return [
+        Finding(
+            where,
+            first + 1 + offset,
+            f"MyST directive `{{{opening['name']}}}` shows as a code block; write it in "
+            "markdown: a note as a quote (`> **Note.** ...`), a figure as `![caption](path)`",
+        )
+        for cell, (first, _) in cells
+        if cell.cell_type == "markdown"
+        for offset, line in enumerate(cell.source.splitlines())
+        for opening in [myst.OPENING.match(line)]
+        if opening
     ]
 
 

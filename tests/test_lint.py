@@ -220,3 +220,14 @@ def test_a_first_heading_that_repeats_the_title_is_reported(heading, reported, t
 def test_display_is_reported_unless_the_lesson_defines_it(code, lines):
     text = f"# ---\n# lesson: {{}}\n# ---\n\n# %%\n{code}"
     assert [f.line - 5 for f in display_calls("sources/01_x.py", text)] == lines
+
+
+def test_a_myst_directive_pasted_from_a_jupyter_book_is_reported(tmp_path):
+    source = (LINT / "01_header_pass.py").read_text(encoding="utf-8")
+    text = source + "\n# %% [markdown]\n# ## Pasted\n#\n# ```{note}\n# Careful.\n# ```\n"
+    path = tmp_path / "01_header_pass.py"
+    path.write_text(text, encoding="utf-8")
+    found = [f for f in lint_lesson(path, path.parent) if "MyST directive" in f.message]
+    assert [(f.line, f.message[:32]) for f in found] == [
+        (line_of(path, "```{note}"), "MyST directive `{note}` shows as")
+    ]
