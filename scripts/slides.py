@@ -31,6 +31,10 @@ from .slideheight import CODE_CHARS, join_chunks, markdown_chunks
 HEADING = re.compile(r"^\s*#{1,2}\s")  # `#` or `##` opens a slide; `###` does not
 SLIDE_HEADING = re.compile(r"^\s*(#{1,2})\s+(.+?)\s*$", re.MULTILINE)
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
+LEAD_CHARS = 320  # a title slide's lead: about four lines under the title, the topics, ...
+NOT_LEAD = re.compile(
+    r"!\[|<img|\$\$|^\s*\||^\s*(```|~~~)", re.MULTILINE
+)  # images, math, tables, code
 PEP8_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")  # two or more blank lines in a row
 REVEAL_CONFIG = {
     "width": 1280,
@@ -72,9 +76,11 @@ def cut_slides(
     `edition` names a deck other than the lecturer's on its title slide (e.g. the student's).
     """
     deck = copy.deepcopy(notebook)
-    cells, heading, previous = [], "", None
+    cells, heading, previous, authored = [], "", None, set()
     for cell in _split_at_headings(deck.cells):
         chosen = cell.metadata.get("slideshow", {}).get("slide_type")
+        if chosen in SLIDE_TYPES:
+            authored.add(id(cell))
         if cell.cell_type == "markdown" and SLIDE_HEADING.search(cell.source):
             heading = SLIDE_HEADING.search(cell.source).group(2)
         if chosen not in SLIDE_TYPES and _opens_solution(cell, previous):
@@ -89,8 +95,40 @@ def cut_slides(
         cells.append(cell)
         if chosen not in ("notes", "skip"):
             previous = cell
+    _lead_on_title_slide(cells, authored)
     deck.cells = [title_slide(info, config, edition), *cells]
     return deck
+
+
+def _lead_on_title_slide(cells: list, authored: set) -> None:
+    """A few lines of prose before the lesson's first heading (a notebook's opening
+    paragraph, under its title cell) join the title slide as its lead: alone they would make
+    a near-empty slide. Only plain, short prose that the author gave no slide type, and only
+    when a heading follows it (in a lesson without headings, prose introduces its code)."""
+    lead = []
+    for cell in cells:
+        if _slide_type(cell) in ("notes", "skip"):
+            continue
+        if cell.cell_type != "markdown" or HEADING.match(cell.source):
+            break
+        lead.append(cell)
+    following = cells[cells.index(lead[-1]) + 1 :] if lead else []
+    heading_next = any(c.cell_type == "markdown" and HEADING.match(c.source) for c in following[:1])
+    if (
+        not lead
+        or not heading_next
+        or sum(len(c.source) for c in lead) > LEAD_CHARS
+        or any(NOT_LEAD.search(c.source) or tags(c) for c in lead)
+        or any(id(c) in authored for c in lead)
+    ):
+        return
+    for cell in lead:
+        cell.metadata["slideshow"]["slide_type"] = "-"
+        cell.metadata["tags"] = ["title-lead"]
+
+
+def _slide_type(cell) -> str | None:
+    return cell.metadata.get("slideshow", {}).get("slide_type")
 
 
 def title_slide(info: LessonInfo, config: CourseConfig, edition: str = "") -> nbformat.NotebookNode:

@@ -66,6 +66,34 @@ def test_title_slide_shows_title_version_and_date_escaped():
     assert "T &lt;&amp;&gt;" in title and "Version 1.0" in title and "2026-01-01" in title
 
 
+def test_a_short_opening_paragraph_before_the_first_heading_is_the_title_slides_lead():
+    lead = new_markdown_cell("In this lab we fit a line. It takes ten minutes.")
+    cells = [lead, new_markdown_cell("## Data"), code(2)]
+    deck = cut_slides(new_notebook(cells=cells), INFO, CONFIG)
+    assert slide_types(deck.cells) == ["slide", "-", "slide", "-"]  # one slide fewer
+    assert deck.cells[1].metadata["tags"] == ["title-lead"]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [new_markdown_cell("Long. " * 60), new_markdown_cell("## Data")],  # a page of prose
+        [new_markdown_cell("Here is a tensor:"), new_code_cell("x = 1")],  # it introduces code
+        [new_markdown_cell("![Pipeline](figures/p.png)"), new_markdown_cell("## Data")],
+        [
+            new_markdown_cell("Intro.", metadata={"slideshow": {"slide_type": "slide"}}),
+            new_markdown_cell("## Data"),
+        ],  # the author's choice
+        [new_markdown_cell("Intro.", metadata={"tags": ["notes"]}), new_markdown_cell("## Data")],
+    ],
+)
+def test_other_opening_prose_keeps_a_slide_of_its_own(cells):
+    deck = cut_slides(new_notebook(cells=cells), INFO, CONFIG)
+    first = next(c for c in deck.cells[1:] if "notes" not in c.metadata.get("tags", []))
+    assert first.metadata["slideshow"]["slide_type"] in ("slide", "notes")
+    assert "title-lead" not in first.metadata.get("tags", [])
+
+
 def test_title_slide_names_the_course_lesson_number_and_author_from_the_config():
     title = cut_slides(new_notebook(cells=[]), INFO, CONFIG).cells[0].source
     assert "Course &lt;C&gt;" in title and "Lesson 09" in title and "A. Author &amp; co" in title
