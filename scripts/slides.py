@@ -32,9 +32,8 @@ HEADING = re.compile(r"^\s*#{1,2}\s")  # `#` or `##` opens a slide; `###` does n
 SLIDE_HEADING = re.compile(r"^\s*(#{1,2})\s+(.+?)\s*$", re.MULTILINE)
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
 LEAD_CHARS = 320  # a title slide's lead: about four lines under the title, the topics, ...
-NOT_LEAD = re.compile(
-    r"!\[|<img|\$\$|^\s*\||^\s*(```|~~~)", re.MULTILINE
-)  # images, math, tables, code
+# What makes prose more than a lead: an image, displayed math, a table, a code block.
+NOT_LEAD = re.compile(r"!\[|<img|\$\$|^\s*\||^\s*(```|~~~)", re.MULTILINE)
 PEP8_BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")  # two or more blank lines in a row
 REVEAL_CONFIG = {
     "width": 1280,
@@ -112,11 +111,11 @@ def _lead_on_title_slide(cells: list, authored: set) -> None:
         if cell.cell_type != "markdown" or HEADING.match(cell.source):
             break
         lead.append(cell)
-    following = cells[cells.index(lead[-1]) + 1 :] if lead else []
-    heading_next = any(c.cell_type == "markdown" and HEADING.match(c.source) for c in following[:1])
+    last = next((i for i, c in enumerate(cells) if lead and c is lead[-1]), len(cells))
+    after = cells[last + 1 : last + 2]
     if (
-        not lead
-        or not heading_next
+        not after
+        or not (after[0].cell_type == "markdown" and HEADING.match(after[0].source))
         or sum(len(c.source) for c in lead) > LEAD_CHARS
         or any(NOT_LEAD.search(c.source) or tags(c) for c in lead)
         or any(id(c) in authored for c in lead)
