@@ -29,6 +29,18 @@ KNOWN_TAGS = frozenset(
         "incremental",
     }
 )
+# Tags a notebook brings from Jupyter Book, nbsphinx or papermill: what to do instead here.
+FOREIGN_TAGS = {
+    "raises-exception": "a lesson runs to its end: show the error by catching it, "
+    "`try: ... except ValueError as error: print(error)`",
+    "remove-input": "use hide-input",
+    "remove-cell": "every cell shows: tag it hide-input to show only its output, or delete it",
+    "hide-cell": "every cell shows: tag it hide-input to show only its output, or delete it",
+    "remove-output": "a cell shows what it prints: print less",
+    "hide-output": "a cell shows what it prints: print less",
+    "skip-execution": "every cell runs: delete it, or make it a prose cell",
+    "parameters": "a lesson has no parameters: set the values in the code",
+}
 CELL_MARKER = re.compile(r"^# %%")
 MAGIC_LINE = re.compile(r"^\s*[%!]")
 
@@ -106,9 +118,15 @@ def unknown_tags(lesson: Lesson) -> list[str]:
                 first, _ = lesson.cell_lines[index]
                 warnings.append(
                     f"{shown(lesson.info.path)}:{first}: unknown tag {tag!r} is ignored; "
-                    f"use one of {', '.join(sorted(KNOWN_TAGS))}"
+                    f"{tag_advice(tag)}"
                 )
     return warnings
+
+
+def tag_advice(tag: str) -> str:
+    """What to do about a tag the format does not define."""
+    known = f"use one of {', '.join(sorted(KNOWN_TAGS))}"
+    return f"{FOREIGN_TAGS[tag]} (another tool's tag; {known})" if tag in FOREIGN_TAGS else known
 
 
 def header_line(path: Path, key: str) -> int:

@@ -22,6 +22,7 @@ from .lesson import (
     read_cells,
     read_lesson,
     shown,
+    tag_advice,
 )
 from .lessonfiles import named_files
 from .lessons import Lessons
@@ -187,9 +188,8 @@ def magic_lines(where: str, cells: list) -> list[Finding]:
 
 def unknown_tags(where: str, cells: list) -> list[Finding]:
     """Tags outside the format's table, which the build would ignore."""
-    known = ", ".join(sorted(KNOWN_TAGS))
     return [
-        Finding(where, first, f"unknown tag {tag!r}; use one of {known}")
+        Finding(where, first, f"unknown tag {tag!r}; {tag_advice(tag)}")
         for cell, (first, _) in cells
         for tag in cell.metadata.get("tags", [])
         if tag not in KNOWN_TAGS

@@ -231,3 +231,19 @@ def test_a_myst_directive_pasted_from_a_jupyter_book_is_reported(tmp_path):
     assert [(f.line, f.message[:32]) for f in found] == [
         (line_of(path, "```{note}"), "MyST directive `{note}` shows as")
     ]
+
+
+@pytest.mark.parametrize(
+    ("tag", "advice"),
+    [
+        ("raises-exception", "show the error by catching it"),
+        ("remove-cell", "tag it hide-input to show only its output"),
+        ("soluton", "use one of check, exercise"),
+    ],
+)
+def test_a_tag_from_another_tool_says_what_to_do_here(tag, advice, tmp_path):
+    source = (LINT / "01_header_pass.py").read_text(encoding="utf-8")
+    path = tmp_path / "01_header_pass.py"
+    path.write_text(source + f'\n# %% tags=["{tag}"]\nx = 1\n', encoding="utf-8")
+    (found,) = [f for f in lint_lesson(path, tmp_path) if "unknown tag" in f.message]
+    assert found.message.startswith(f"unknown tag {tag!r}; ") and advice in found.message
