@@ -42,9 +42,11 @@ from .course import refresh_readme
 from .errors import CourseError, SettingError, shown
 from .files import write_atomic
 from .images import local_images
+from .kernelfork import imported_names
 from .lesson import read_cells
 from .lessonfiles import named_files
 from .lessons import Lessons
+from .lint import RUFF_CHECK, lint_lesson
 from .myst import commonmark
 from .scaffold import lesson_header, next_number, slugify
 
@@ -158,7 +160,9 @@ def _plain_cells(notebook, notes: list[str]) -> tuple[list, list[tuple]]:
         cell = _plain_cell(original, notes)
         if cell:
             cells.append(cell)
-            raised += [(cell, name) for name in _error_names(original)[:1]]
+            error = _first_error(original)
+            if error:
+                raised.append((cell, error))
     return cells, raised
 
 
@@ -220,10 +224,10 @@ def write_adoption(adoption: Adoption) -> None:
 def things_to_fix(lesson: Path, cache: Path, raised: dict[int, str] | None = None) -> list[str]:
     """`make lint`'s findings for the new lesson, the imports this course cannot run, the
     cells that raised an error when the notebook last ran, and links to other notebooks."""
-    from .lint import lint_lesson
-
     findings = [str(f) for f in lint_lesson(lesson, cache)]
-    findings += _missing_modules(lesson) + _raising_cells(lesson, raised or {})
+    notebook, cell_lines = read_cells(lesson)
+    findings += _missing_modules(lesson, notebook, cell_lines)
+    findings += _raising_cells(lesson, cell_lines, raised or {})
     findings += _flagged_lines(lesson)
     return sorted(findings, key=_place)
 
@@ -241,10 +245,9 @@ def _plain_cell(cell, notes: list[str]):
     """The cell as a lesson keeps it, or None when nothing of it is left."""
     cell = cell.copy()
     cell.pop("id", None)  # nbformat makes new ids; Jupytext writes none
-    if cell.cell_type == "code":
-        cell.outputs, cell.execution_count = [], None
     cell.metadata = _kept_metadata(cell.metadata)
     if cell.cell_type == "code":
+        cell.outputs, cell.execution_count = [], None
         cell = _without_front_end_lines(cell, notes)
     elif cell.cell_type == "markdown":
         cell.source = _from_myst(_without_badges(cell.source, notes), notes)
@@ -312,8 +315,10 @@ def _without_badges(source: str, notes: list[str]) -> str:
     return "\n".join(kept).strip("\n")
 
 
-def _error_names(cell) -> list[str]:
-    return [o.get("ename", "an error") for o in cell.get("outputs", []) if o.output_type == "error"]
+def _first_error(cell) -> str | None:
+    """The name of the error the cell's last run ended in, if it did."""
+    errors = (o for o in cell.get("outputs", []) if o.output_type == "error")
+    return next((o.get("ename", "an error") for o in errors), None)
 
 
 def _index_of(cells: list, cell) -> int:
@@ -538,9 +543,8 @@ def _cells_text(cells: list) -> str:
     return jupytext.writes(notebook, fmt="py:percent")
 
 
-def _missing_modules(lesson: Path) -> list[str]:
+def _missing_modules(lesson: Path, notebook, cell_lines: list) -> list[str]:
     """An import the course's Python cannot find: `make run` would stop there."""
-    notebook, cell_lines = read_cells(lesson)
     found = []
     for cell, (first, _) in zip(notebook.cells, cell_lines, strict=True):
         if cell.cell_type != "code":
@@ -554,9 +558,8 @@ def _missing_modules(lesson: Path) -> list[str]:
     return found
 
 
-def _raising_cells(lesson: Path, raised: dict[int, str]) -> list[str]:
+def _raising_cells(lesson: Path, cell_lines: list, raised: dict[int, str]) -> list[str]:
     """A cell that ended in an error: the notebook showed it, a lesson runs to the end."""
-    _, cell_lines = read_cells(lesson)
     return [
         f"{shown(lesson)}:{cell_lines[index][0]}: this cell raised {name} when the notebook "
         f"last ran, and a lesson runs top to bottom; to show the error, catch it: "
@@ -568,8 +571,8 @@ def _raising_cells(lesson: Path, raised: dict[int, str]) -> list[str]:
 def _ruff_findings(root: Path, lessons: list[Path]) -> list[str]:
     """What `make lint`'s ruff will say of the new lessons' code, one line each."""
     names = [lesson.relative_to(root).as_posix() for lesson in lessons]
-    command = [sys.executable, "-m", "ruff", "check", "--output-format=concise", "--quiet"]
-    done = subprocess.run([*command, *names], cwd=root, capture_output=True, text=True)
+    command = [*RUFF_CHECK, "--quiet", *names]
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True)
     return [line for line in done.stdout.splitlines() if line.strip()]
 
 
@@ -595,12 +598,11 @@ def _imports(source: str) -> list[tuple[int, str]]:
         tree = ast.parse(source)
     except SyntaxError:
         return []  # lint reports the line
-    names = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names += [(node.lineno, alias.name.split(".")[0]) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.append((node.lineno, node.module.split(".")[0]))
+    names = [
+        (node.lineno, module.split(".")[0])
+        for node in ast.walk(tree)
+        for module in imported_names([node])  # [] for any node but an absolute import
+    ]
     return [(line, name) for line, name in names if name not in sys.stdlib_module_names]
 
 

@@ -33,6 +33,13 @@ SLIDE_OUTPUT_LINES = 15
 # ruff's line length, checked here for lessons so that a `# %%` line may carry a long alt text.
 LINE_LENGTH = 100
 RUFF_TARGETS = ("scripts", "tests", "sources")
+RUFF_CHECK = [
+    sys.executable,
+    "-m",
+    "ruff",
+    "check",
+    "--output-format=concise",
+]  # the course's config
 
 # Calls that fix a random state: torch.manual_seed, Generator().manual_seed, np.random.seed.
 TORCH_SEEDS = {"manual_seed", "manual_seed_all"}
@@ -501,8 +508,7 @@ def run_ruff(root: Path, targets: list[str]) -> bool:
     """`ruff check` with the course's own configuration; True when it found nothing."""
     if not targets:
         return True
-    command = [sys.executable, "-m", "ruff", "check", "--output-format=concise", *targets]
-    return subprocess.run(command, cwd=root).returncode == 0
+    return subprocess.run([*RUFF_CHECK, *targets], cwd=root).returncode == 0
 
 
 def _ruff_targets(root: Path) -> list[str]:
